@@ -1,0 +1,78 @@
+"""The comparison rules of docs/metrics.md, as pure functions over disclosed values.
+
+rank: 1 = best by polarity (neutral: highest value first); ties share the lower number (1, 2, 2, 4).
+percentile = 100 * (n - rank) / (n - 1) for n ranked entries (100 when n = 1).
+quartile = min(4, floor(4 * (rank - 1) / n) + 1), 1 = best quarter.
+Peer statistics use the peer group's disclosed values only, the subject excluded.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    percentile: float
+    quartile: int
+
+
+@dataclass(frozen=True)
+class PeerStats:
+    median: float | None
+    mean: float | None
+    minimum: float | None
+    maximum: float | None
+    count: int
+    suppressed: int
+
+
+def standings(values: Mapping[Hashable, float], polarity: str) -> dict[Hashable, Standing]:
+    """Rank the given (disclosed) values; keys without a value must not be passed."""
+    n = len(values)
+    # lower_is_better ranks ascending; higher_is_better and neutral rank descending.
+    sign = 1.0 if polarity == "lower_is_better" else -1.0
+    ordered = sorted(values.values(), key=lambda v: sign * v)
+    first_position: dict[float, int] = {}
+    for position, v in enumerate(ordered, start=1):
+        first_position.setdefault(v, position)
+    out: dict[Hashable, Standing] = {}
+    for key, v in values.items():
+        rank = first_position[v]
+        percentile = 100.0 if n == 1 else 100.0 * (n - rank) / (n - 1)
+        quartile = min(4, math.floor(4 * (rank - 1) / n) + 1)
+        out[key] = Standing(rank, percentile, quartile)
+    return out
+
+
+def peer_stats(peer_values: Sequence[float | None]) -> PeerStats:
+    disclosed = [v for v in peer_values if v is not None]
+    suppressed = len(peer_values) - len(disclosed)
+    if not disclosed:
+        return PeerStats(None, None, None, None, 0, suppressed)
+    return PeerStats(
+        median=float(statistics.median(disclosed)),
+        mean=float(statistics.fmean(disclosed)),
+        minimum=min(disclosed),
+        maximum=max(disclosed),
+        count=len(disclosed),
+        suppressed=suppressed,
+    )
+
+
+def direction(previous: float | None, latest: float | None, polarity: str) -> str:
+    """Direction of travel: IMPROVING / WORSENING / NO_CHANGE for a polar metric,
+    INCREASING / DECREASING / NO_CHANGE for a neutral one, NOT_COMPARABLE without both values."""
+    if previous is None or latest is None:
+        return "NOT_COMPARABLE"
+    if math.isclose(previous, latest, rel_tol=1e-9, abs_tol=1e-9):
+        return "NO_CHANGE"
+    up = latest > previous
+    if polarity == "neutral":
+        return "INCREASING" if up else "DECREASING"
+    better = up if polarity == "higher_is_better" else not up
+    return "IMPROVING" if better else "WORSENING"

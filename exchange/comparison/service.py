@@ -1,0 +1,224 @@
+"""Comparison and trend: an authority against a peer group, by the rules in semantics.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from exchange.authorities import repository as authorities
+from exchange.authorities.models import Authority
+from exchange.comparison import semantics
+from exchange.disclosure import Disclosed, disclose
+from exchange.errors import InvalidInput, NotFound
+from exchange.metrics import repository as metrics
+from exchange.metrics.models import Metric
+from exchange.observations import repository as observations
+from exchange.observations.models import Observation
+from exchange.periods import repository as periods
+from exchange.periods.labels import parse_label
+from exchange.periods.models import Period
+from exchange.viewer import Viewer
+
+PEER_GROUPS = ("STATISTICAL_NEIGHBOURS", "REGION", "AUTHORITY_TYPE", "ENGLAND")
+
+
+@dataclass(frozen=True)
+class Entry:
+    authority: Authority
+    is_subject: bool
+    disclosed: Disclosed
+    standing: semantics.Standing | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    metric: Metric
+    period: Period
+    subject: Entry
+    entries: list[Entry]  # ranked entries first (best first), then the rest by name
+    stats: semantics.PeerStats
+    peer_group: str
+    england: Disclosed
+    region: Disclosed
+
+
+async def resolve_metric(session: AsyncSession, code: str) -> Metric:
+    metric = await metrics.get_by_code(session, code)
+    if metric is None:
+        raise NotFound(f"no metric with code '{code}'", field="metric")
+    return metric
+
+
+async def resolve_authority(session: AsyncSession, code: str, field: str = "authority") -> Authority:
+    authority = await authorities.get_by_code(session, code)
+    if authority is None:
+        raise NotFound(
+            f"no authority with code '{code}': use a DfE code such as 869 or a GSS code such as E06000037",
+            field=field,
+        )
+    return authority
+
+
+async def resolve_period(session: AsyncSession, label: str, metric: Metric) -> Period:
+    key = parse_label(label, metric.period_kind)
+    period = await periods.get(session, key)
+    if period is None:
+        raise NotFound(f"no data for period {key.label}", field="period")
+    return period
+
+
+async def peer_members(
+    session: AsyncSession, subject: Authority, peers: str, members: Sequence[Authority] | None = None
+) -> list[int]:
+    if members is not None:
+        return [a.id for a in members if a.id != subject.id]
+    if peers not in PEER_GROUPS:
+        raise InvalidInput("peers", f"unknown peer group '{peers}'")
+    return await authorities.peer_ids(session, subject, peers)
+
+
+async def compare(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    metric_code: str,
+    period_label: str,
+    authority_code: str,
+    peers: str = "STATISTICAL_NEIGHBOURS",
+    custom_members: Sequence[Authority] | None = None,
+) -> Comparison:
+    metric = await resolve_metric(session, metric_code)
+    period = await resolve_period(session, period_label, metric)
+    subject = await resolve_authority(session, authority_code)
+    peer_ids = await peer_members(session, subject, peers, custom_members)
+    ids = [subject.id, *peer_ids]
+    people = {a.id: a for a in await authorities.get_many(session, ids)}
+    obs = await observations.for_authorities(session, metric.id, period.id, ids)
+    numerators = await _numerators(session, metric, period.id, ids)
+    disclosed = {i: disclose(obs.get(i), metric, viewer, numerators.get(i)) for i in ids}
+    ranked_values = {i: d.value for i, d in disclosed.items() if d.value is not None}
+    standing = semantics.standings(ranked_values, metric.polarity)  # type: ignore[arg-type]
+    stats = semantics.peer_stats([disclosed[i].value for i in peer_ids])
+    areas = await observations.area_values(
+        session,
+        metric.id,
+        [period.id],
+        [("national", "E92000001"), ("regional", subject.region_code)],
+    )
+    entries = [
+        Entry(people[i], i == subject.id, disclosed[i], standing.get(i)) for i in ids if i in people
+    ]
+    entries.sort(key=_entry_order)
+    subject_entry = next(e for e in entries if e.is_subject)
+    return Comparison(
+        metric=metric,
+        period=period,
+        subject=subject_entry,
+        entries=entries,
+        stats=stats,
+        peer_group=peers if custom_members is None else "CUSTOM",
+        england=_area(areas.get((period.id, "national", "E92000001")), metric, viewer),
+        region=_area(areas.get((period.id, "regional", subject.region_code)), metric, viewer),
+    )
+
+
+def _entry_order(e: Entry) -> tuple[int, int, str]:
+    return (0, e.standing.rank, e.authority.name) if e.standing else (1, 0, e.authority.name)
+
+
+def _area(obs: Observation | None, metric: Metric, viewer: Viewer) -> Disclosed:
+    return disclose(obs, metric, viewer)
+
+
+async def _numerators(
+    session: AsyncSession, metric: Metric, period_id: int, ids: Sequence[int]
+) -> dict[int, Observation]:
+    if metric.disclosure_rule != "rate" or not metric.numerator_code:
+        return {}
+    numerator = await metrics.get_by_code(session, metric.numerator_code)
+    if numerator is None:
+        return {}
+    return await observations.for_authorities(session, numerator.id, period_id, ids)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period
+    value: Disclosed
+    peer_median: float | None
+    peer_count: int
+    england: Disclosed
+    region: Disclosed
+    direction: str  # against the previous point
+
+
+@dataclass(frozen=True)
+class Trend:
+    metric: Metric
+    authority: Authority
+    peer_group: str
+    points: list[TrendPoint]
+    direction: str  # latest point against the one before it
+
+
+async def trend(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    metric_code: str,
+    authority_code: str,
+    peers: str = "STATISTICAL_NEIGHBOURS",
+    start: str | None = None,
+    end: str | None = None,
+    custom_members: Sequence[Authority] | None = None,
+) -> Trend:
+    metric = await resolve_metric(session, metric_code)
+    subject = await resolve_authority(session, authority_code)
+    first = parse_label(start, metric.period_kind).start_year if start else 1900
+    last = parse_label(end, metric.period_kind).start_year if end else 2100
+    if first > last:
+        raise InvalidInput("from", f"'from' ({start}) is after 'to' ({end})")
+    period_rows = await periods.between(session, metric.period_kind, first, last)
+    period_ids = [p.id for p in period_rows]
+    peer_ids = await peer_members(session, subject, peers, custom_members)
+    ids = [subject.id, *peer_ids]
+    rows = await observations.series_for_authorities(session, metric.id, period_ids, ids)
+    by_key = {(o.period_id, o.authority_id): o for o in rows}
+    numerators: dict[tuple[int, int | None], Observation] = {}
+    if metric.disclosure_rule == "rate" and metric.numerator_code:
+        num_metric = await metrics.get_by_code(session, metric.numerator_code)
+        if num_metric:
+            for o in await observations.series_for_authorities(session, num_metric.id, period_ids, ids):
+                numerators[(o.period_id, o.authority_id)] = o
+    areas = await observations.area_values(
+        session, metric.id, period_ids, [("national", "E92000001"), ("regional", subject.region_code)]
+    )
+    points: list[TrendPoint] = []
+    previous: float | None = None
+    for p in period_rows:
+        own = disclose(by_key.get((p.id, subject.id)), metric, viewer, numerators.get((p.id, subject.id)))
+        peer_vals = [
+            disclose(by_key.get((p.id, i)), metric, viewer, numerators.get((p.id, i))).value
+            for i in peer_ids
+        ]
+        stats = semantics.peer_stats(peer_vals)
+        if own.value is None and stats.count == 0:
+            continue  # a period with nothing to show for this authority or its peers
+        points.append(
+            TrendPoint(
+                period=p,
+                value=own,
+                peer_median=stats.median,
+                peer_count=stats.count,
+                england=disclose(areas.get((p.id, "national", "E92000001")), metric, viewer),
+                region=disclose(areas.get((p.id, "regional", subject.region_code)), metric, viewer),
+                direction=semantics.direction(previous, own.value, metric.polarity)
+                if points
+                else "NOT_COMPARABLE",
+            )
+        )
+        previous = own.value
+    overall = points[-1].direction if points else "NOT_COMPARABLE"
+    return Trend(metric, subject, peers if custom_members is None else "CUSTOM", points, overall)

@@ -1,0 +1,169 @@
+"""Read EES tidy files (and per-LA tidy extracts) into area x metric x period values.
+
+Nothing here touches the database: the readers turn rows into ``ParsedValue`` records and say
+exactly which rows they could not use and why.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exchange.errors import DomainError, InvalidInput
+from exchange.importer.mapping import FileMapping
+from exchange.observations.models import SYMBOLS
+from exchange.periods.labels import PeriodKey, from_ees, parse_label
+
+NATIONAL_CODE = "E92000001"
+
+
+@dataclass(frozen=True)
+class AuthorityRef:
+    id: int
+    la_code: str
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    line: int
+    metric_code: str
+    period: PeriodKey
+    area_level: str
+    area_code: str
+    authority_id: int | None
+    value: float | None
+    symbol: str | None
+
+
+@dataclass
+class ReadReport:
+    rows_read: int = 0
+    rows_matched: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+AuthorityLookup = Callable[[str, str], AuthorityRef | None]
+
+
+def parse_cell(raw: str) -> tuple[float | None, str | None]:
+    """A cell is a number or a GSS symbol; anything else is an error naming the text."""
+    text = raw.strip()
+    if text == "":
+        return None, "x"
+    if text.lower() in SYMBOLS:
+        return None, text.lower()
+    try:
+        return float(text.replace(",", "")), None
+    except ValueError:
+        raise InvalidInput("value", f"'{raw}' is neither a number nor a GSS symbol") from None
+
+
+def open_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    # utf-8-sig strips the byte-order mark EES puts at the start of every file.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            yield reader.line_num, row
+
+
+def read_file(
+    path: Path,
+    mapping: FileMapping,
+    lookup: AuthorityLookup,
+    former: dict[str, str],
+    report: ReadReport,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ParsedValue]:
+    rows = open_csv(path)
+    first = True
+    for line, row in rows:
+        if first:
+            _check_columns(path, mapping, row)
+            first = False
+        report.rows_read += 1
+        if progress and report.rows_read % 500 == 0:
+            progress(500)
+        if any(row.get(col, "").strip() != want for col, want in mapping.filters.items()):
+            continue
+        report.rows_matched += 1
+        try:
+            yield from _values(line, row, mapping, lookup, former, report)
+        except DomainError as exc:
+            report.skipped[f"line {line}: {exc.message}"] += 1
+    if progress:
+        progress(report.rows_read % 500)
+
+
+def _check_columns(path: Path, mapping: FileMapping, row: dict[str, str]) -> None:
+    needed = set(mapping.columns) | set(mapping.filters)
+    if mapping.format == "ees":
+        needed |= {"time_period", "time_identifier", "geographic_level"}
+    else:
+        needed |= {mapping.period_column or "", mapping.la_column or ""}
+    missing = sorted(c for c in needed if c not in row)
+    if missing:
+        raise InvalidInput(
+            "path", f"{path.name} has no column(s) {', '.join(missing)} named in the mapping"
+        )
+
+
+def _values(
+    line: int,
+    row: dict[str, str],
+    mapping: FileMapping,
+    lookup: AuthorityLookup,
+    former: dict[str, str],
+    report: ReadReport,
+) -> Iterator[ParsedValue]:
+    if mapping.format == "ees":
+        period = from_ees(row["time_identifier"], row["time_period"])
+        area = _ees_area(row, lookup, former)
+    else:
+        assert mapping.period_column and mapping.period_kind and mapping.la_column
+        period = parse_label(row[mapping.period_column], mapping.period_kind)
+        code = row[mapping.la_column].strip()
+        area = _la_area(code, "", row.get("la_name", ""), lookup, former)
+    if isinstance(area, str):
+        report.skipped[area] += 1
+        return
+    level, area_code, authority_id = area
+    for column, metric in mapping.columns.items():
+        try:
+            value, symbol = parse_cell(row[column])
+        except DomainError as exc:
+            report.skipped[f"line {line}, column {column}: {exc.message}"] += 1
+            continue
+        yield ParsedValue(line, metric, period, level, area_code, authority_id, value, symbol)
+
+
+def _ees_area(
+    row: dict[str, str], lookup: AuthorityLookup, former: dict[str, str]
+) -> tuple[str, str, int | None] | str:
+    level = row["geographic_level"].strip()
+    if level == "National":
+        return "national", row.get("country_code", "").strip() or NATIONAL_CODE, None
+    if level == "Regional":
+        return "regional", row["region_code"].strip(), None
+    if level == "Local authority":
+        return _la_area(
+            row.get("old_la_code", "").strip(),
+            row.get("new_la_code", "").strip(),
+            row.get("la_name", ""),
+            lookup,
+            former,
+        )
+    return f"geographic level '{level}' is not imported"
+
+
+def _la_area(
+    la_code: str, gss_code: str, name: str, lookup: AuthorityLookup, former: dict[str, str]
+) -> tuple[str, str, int | None] | str:
+    ref = lookup(la_code, gss_code)
+    if ref is not None:
+        return "local_authority", ref.la_code, ref.id
+    if la_code in former:
+        return f"former authority {la_code} {former[la_code]}: not in the current 153"
+    return f"unknown LA code {la_code or '-'} / {gss_code or '-'} ({name.strip() or 'no name'})"

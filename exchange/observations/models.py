@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exchange.db import Base
+
+SYMBOLS = ("c", "x", "z", "low", "u")
+AREA_LEVELS = ("national", "regional", "local_authority")
+VISIBILITIES = ("public", "members")
+
+
+class Observation(Base):
+    """The current state of one series point: area × metric × period.
+
+    The full history lives in ``observation_revisions``; this row mirrors the latest revision so
+    comparisons read one row per authority.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("metric_id", "period_id", "area_level", "area_code"),
+        Index("ix_observations_metric_period", "metric_id", "period_id"),
+        Index("ix_observations_authority_metric", "authority_id", "metric_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    area_level: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(String(9))
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"), nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    symbol: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    flags: Mapped[str] = mapped_column(String(8), default="")
+    source: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ObservationRevision(Base):
+    """Append-only: every publication, re-publication or withdrawal adds one row."""
+
+    __tablename__ = "observation_revisions"
+    __table_args__ = (UniqueConstraint("observation_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    symbol: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    flags: Mapped[str] = mapped_column(String(8), default="")
+    source: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

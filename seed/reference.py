@@ -1,0 +1,126 @@
+"""Load the 153 authorities, their statistical neighbours and the metric catalogue (idempotent)."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.errors import InvalidInput
+from exchange.metrics.models import DISCLOSURE_RULES, PERIOD_KINDS, POLARITIES, UNITS, Metric
+from seed import paths
+
+_TYPES = {
+    "County": "county",
+    "Unitary authority": "unitary",
+    "Metropolitan district": "metropolitan_district",
+    "London borough": "london_borough",
+}
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+async def load_authorities(session: AsyncSession, path: Path = paths.LA_LOOKUP) -> int:
+    existing = {a.la_code: a for a in (await session.execute(select(Authority))).scalars()}
+    created = 0
+    for line, row in enumerate(_read(path), start=2):
+        la_type = _TYPES.get(row["la_type"])
+        if la_type is None:
+            raise InvalidInput("la_type", f"{path.name} line {line}: unknown type {row['la_type']!r}")
+        values = {
+            "la_code": row["la_code"],
+            "gss_code": row["gss_code_current"],
+            "gss_code_dfe": row["gss_code_dfe"],
+            "name": row["la_name"],
+            "region_code": row["region_code"],
+            "region_name": row["region_name"],
+            "type": la_type,
+        }
+        current = existing.get(row["la_code"])
+        if current is None:
+            session.add(Authority(**values))
+            created += 1
+        else:
+            for key, value in values.items():
+                setattr(current, key, value)
+    await session.flush()
+    return created
+
+
+async def load_neighbours(session: AsyncSession, path: Path = paths.NEIGHBOURS) -> int:
+    ids = {a.la_code: a.id for a in (await session.execute(select(Authority))).scalars()}
+    existing = {
+        (n.authority_id, n.rank): n for n in (await session.execute(select(StatisticalNeighbour))).scalars()
+    }
+    created = 0
+    for line, row in enumerate(_read(path), start=2):
+        try:
+            subject, neighbour = ids[row["la_code"]], ids[row["sn_la_code"]]
+        except KeyError as exc:
+            raise InvalidInput("la_code", f"{path.name} line {line}: unknown LA code {exc.args[0]}") from None
+        rank = int(row["rank"])
+        current = existing.get((subject, rank))
+        if current is None:
+            session.add(
+                StatisticalNeighbour(
+                    authority_id=subject, neighbour_id=neighbour, rank=rank, proximity=row["proximity"]
+                )
+            )
+            created += 1
+        else:
+            current.neighbour_id, current.proximity = neighbour, row["proximity"]
+    await session.flush()
+    return created
+
+
+def read_catalogue(path: Path = paths.METRICS) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8"))["metric"]
+    for e in entries:
+        where = f"{path.name}: metric {e.get('code')!r}"
+        for key, allowed in (
+            ("unit", UNITS),
+            ("polarity", POLARITIES),
+            ("period_kind", PERIOD_KINDS),
+            ("disclosure_rule", DISCLOSURE_RULES),
+        ):
+            if e.get(key) not in allowed:
+                raise InvalidInput(key, f"{where}: {key} must be one of {', '.join(allowed)}")
+    return entries
+
+
+async def load_metrics(session: AsyncSession, path: Path = paths.METRICS) -> int:
+    existing = {m.code: m for m in (await session.execute(select(Metric))).scalars()}
+    created = 0
+    for e in read_catalogue(path):
+        values = {
+            "code": e["code"],
+            "name": e["name"],
+            "description": e["description"],
+            "unit": e["unit"],
+            "polarity": e["polarity"],
+            "theme": e["theme"],
+            "source": e["source"],
+            "period_kind": e["period_kind"],
+            "disclosure_rule": e.get("disclosure_rule", "count"),
+            "disclosure_threshold": int(e.get("disclosure_threshold", 5)),
+            "numerator_code": e.get("numerator_code"),
+            "denominator_code": e.get("denominator_code"),
+            "self_reported": bool(e.get("self_reported", False)),
+        }
+        current = existing.get(e["code"])
+        if current is None:
+            session.add(Metric(**values))
+            created += 1
+        else:
+            for key, value in values.items():
+                setattr(current, key, value)
+    await session.flush()
+    return created
