@@ -125,6 +125,10 @@ async def _authority_lookup(session: AsyncSession) -> Callable[[str, str], Autho
             by_code[code] = ref
 
     def lookup(la_code: str, gss_code: str) -> AuthorityRef | None:
-        return by_code.get(la_code) or by_code.get(gss_code)
+        # The 3-digit code decides; a GSS code that names another authority is a conflict.
+        ref = by_code.get(la_code) if la_code else by_code.get(gss_code)
+        if ref is not None and la_code and gss_code and by_code.get(gss_code) not in (None, ref):
+            return None
+        return ref
 
     return lookup

@@ -204,3 +204,8 @@ def now() -> datetime:
     from datetime import UTC
 
     return datetime.now(UTC)
+
+
+async def get_by_public_id(session: AsyncSession, public_id: str) -> Observation | None:
+    stmt = select(Observation).where(Observation.public_id == public_id)
+    return (await session.execute(stmt)).scalars().first()

@@ -1,0 +1,70 @@
+"""The schema: the root types mirror the domain folders."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.tools import merge_types
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from exchange.settings import Settings
+from schema import authorities as authorities_api
+from schema import comparison as comparison_api
+from schema import metrics as metrics_api
+from schema import node as node_api
+from schema import observations as observations_api
+from schema import node_resolver, relay
+from schema.errors import DomainErrors
+
+
+@strawberry.type
+class CoreQuery:
+    authority: authorities_api.Authority | None = strawberry.field(
+        resolver=authorities_api.authority,
+        description="An authority by DfE code (869) or any of its GSS codes (E06000037).",
+    )
+    authorities: relay.Connection[authorities_api.Authority] = strawberry.field(
+        resolver=authorities_api.authorities, description="All 153 authorities, by name; filter by region or type."
+    )
+    metrics: list[metrics_api.Metric] = strawberry.field(resolver=metrics_api.metrics, description="The metric catalogue.")
+    metric: metrics_api.Metric | None = strawberry.field(resolver=metrics_api.metric)
+    observations: relay.Connection[observations_api.Observation] = strawberry.field(
+        resolver=observations_api.observations
+    )
+    comparison: comparison_api.Comparison = strawberry.field(
+        resolver=comparison_api.comparison,
+        description="An authority against its peers for one metric and period (docs/metrics.md).",
+    )
+    trend: comparison_api.Trend = strawberry.field(
+        resolver=comparison_api.trend, description="An authority's series beside its peer median, England and region."
+    )
+    node: node_api.Node | None = strawberry.field(resolver=node_resolver.resolve_node)
+
+
+# Each domain module contributes its own root fields; the API mirrors the domain folders.
+QUERY_TYPES: tuple[type, ...] = (CoreQuery,)
+MUTATION_TYPES: tuple[type, ...] = ()
+EXTRA_TYPES: list[type] = [authorities_api.Authority, observations_api.Observation]
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    query = merge_types("Query", QUERY_TYPES)
+    mutation = merge_types("Mutation", MUTATION_TYPES) if MUTATION_TYPES else None
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        types=EXTRA_TYPES,
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            DomainErrors,
+        ],
+    )

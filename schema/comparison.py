@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from exchange.comparison import service
+from exchange.disclosure import Disclosed
+from schema.authorities import Authority
+from schema.context import Info
+from schema.enums import Direction, PeerGroup
+from schema.metrics import Metric, Period
+
+
+@strawberry.type(description="A value after disclosure control: a number, or null with its GSS symbol.")
+class Figure:
+    value: float | None
+    symbol: str | None = strawberry.field(description="c confidential/suppressed, x not available, z not applicable, low, u.")
+
+    @staticmethod
+    def of(d: Disclosed) -> Figure:
+        return Figure(value=d.value, symbol=d.symbol)
+
+
+@strawberry.type
+class ComparisonEntry:
+    entry: strawberry.Private[service.Entry]
+
+    @strawberry.field
+    def authority(self) -> Authority:
+        return Authority(model=self.entry.authority)
+
+    @strawberry.field(description="How the entry is shown: the authority's name.")
+    def label(self) -> str:
+        return self.entry.authority.name
+
+    @strawberry.field
+    def is_subject(self) -> bool:
+        return self.entry.is_subject
+
+    @strawberry.field
+    def value(self) -> float | None:
+        return self.entry.disclosed.value
+
+    @strawberry.field
+    def symbol(self) -> str | None:
+        return self.entry.disclosed.symbol
+
+    @strawberry.field(description="1 = best by polarity (neutral: highest first); ties share the lower rank. Null when not ranked.")
+    def rank(self) -> int | None:
+        return self.entry.standing.rank if self.entry.standing else None
+
+    @strawberry.field(description="100 x (n - rank) / (n - 1); 100 = best.")
+    def percentile(self) -> float | None:
+        return self.entry.standing.percentile if self.entry.standing else None
+
+    @strawberry.field(description="1 = best quarter.")
+    def quartile(self) -> int | None:
+        return self.entry.standing.quartile if self.entry.standing else None
+
+
+@strawberry.type(description="An authority against a peer group for one metric and period. Peer statistics exclude the subject and use disclosed values only.")
+class Comparison:
+    result: strawberry.Private[service.Comparison]
+
+    @strawberry.field
+    def metric(self) -> Metric:
+        return Metric(model=self.result.metric)
+
+    @strawberry.field
+    def period(self) -> Period:
+        return Period(model=self.result.period)
+
+    @strawberry.field(description="STATISTICAL_NEIGHBOURS, REGION, AUTHORITY_TYPE, ENGLAND or CUSTOM.")
+    def peer_group(self) -> str:
+        return self.result.peer_group
+
+    @strawberry.field
+    def subject(self) -> ComparisonEntry:
+        return ComparisonEntry(entry=self.result.subject)
+
+    @strawberry.field(description="The subject and every peer: ranked entries best first, then unranked ones.")
+    def entries(self) -> list[ComparisonEntry]:
+        return [ComparisonEntry(entry=e) for e in self.result.entries]
+
+    @strawberry.field
+    def peer_median(self) -> float | None:
+        return self.result.stats.median
+
+    @strawberry.field
+    def peer_mean(self) -> float | None:
+        return self.result.stats.mean
+
+    @strawberry.field
+    def peer_min(self) -> float | None:
+        return self.result.stats.minimum
+
+    @strawberry.field
+    def peer_max(self) -> float | None:
+        return self.result.stats.maximum
+
+    @strawberry.field(description="Peers with a disclosed value.")
+    def peer_count(self) -> int:
+        return self.result.stats.count
+
+    @strawberry.field(description="Peers left out of the statistics: no disclosed value.")
+    def suppressed_count(self) -> int:
+        return self.result.stats.suppressed
+
+    @strawberry.field(description="England's figure for the same metric and period, where published.")
+    def england(self) -> Figure:
+        return Figure.of(self.result.england)
+
+    @strawberry.field(description="The subject's region, where published.")
+    def region(self) -> Figure:
+        return Figure.of(self.result.region)
+
+
+@strawberry.type
+class TrendPoint:
+    point: strawberry.Private[service.TrendPoint]
+
+    @strawberry.field
+    def period(self) -> Period:
+        return Period(model=self.point.period)
+
+    @strawberry.field
+    def value(self) -> float | None:
+        return self.point.value.value
+
+    @strawberry.field
+    def symbol(self) -> str | None:
+        return self.point.value.symbol
+
+    @strawberry.field
+    def peer_median(self) -> float | None:
+        return self.point.peer_median
+
+    @strawberry.field
+    def peer_count(self) -> int:
+        return self.point.peer_count
+
+    @strawberry.field
+    def england(self) -> Figure:
+        return Figure.of(self.point.england)
+
+    @strawberry.field
+    def region(self) -> Figure:
+        return Figure.of(self.point.region)
+
+    @strawberry.field(description="Against the previous point, respecting polarity.")
+    def direction(self) -> Direction:
+        return Direction(self.point.direction)
+
+
+@strawberry.type
+class Trend:
+    result: strawberry.Private[service.Trend]
+
+    @strawberry.field
+    def metric(self) -> Metric:
+        return Metric(model=self.result.metric)
+
+    @strawberry.field
+    def authority(self) -> Authority:
+        return Authority(model=self.result.authority)
+
+    @strawberry.field
+    def peer_group(self) -> str:
+        return self.result.peer_group
+
+    @strawberry.field(description="Latest point against the one before it.")
+    def direction(self) -> Direction:
+        return Direction(self.result.direction)
+
+    @strawberry.field
+    def points(self) -> list[TrendPoint]:
+        return [TrendPoint(point=p) for p in self.result.points]
+
+
+async def comparison(
+    info: Info,
+    metric: str,
+    period: str,
+    authority: str,
+    peers: PeerGroup = PeerGroup.STATISTICAL_NEIGHBOURS,
+) -> Comparison:
+    ctx = info.context
+    result = await ctx.read(
+        lambda s: service.compare(
+            s, ctx.viewer, metric_code=metric, period_label=period, authority_code=authority, peers=peers.value
+        )
+    )
+    return Comparison(result=result)
+
+
+async def trend(
+    info: Info,
+    metric: str,
+    authority: str,
+    peers: PeerGroup = PeerGroup.STATISTICAL_NEIGHBOURS,
+    from_: Annotated[str | None, strawberry.argument(name="from")] = None,
+    to: str | None = None,
+) -> Trend:
+    ctx = info.context
+    result = await ctx.read(
+        lambda s: service.trend(
+            s, ctx.viewer, metric_code=metric, authority_code=authority, peers=peers.value, start=from_, end=to
+        )
+    )
+    return Trend(result=result)

@@ -1,0 +1,201 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the server on 127.0.0.1:5432 (trust auth). Locally a missing server skips those
+tests with the reason; on CI (CI=true) it is required and its absence fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from exchange.db import create_engine, session_factory, transaction
+from exchange.migrate import upgrade_async
+from exchange.settings import Settings
+from exchange.viewer import ANONYMOUS, Viewer
+
+PG_ADMIN_URL = os.environ.get("EXCHANGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_available() -> str | None:
+    async def probe() -> None:
+        engine = create_engine(PG_ADMIN_URL)
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(probe())
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        return f"PostgreSQL at {PG_ADMIN_URL} unreachable: {type(exc).__name__}: {exc}"
+
+
+_PG_PROBLEM: str | None | bool = False
+
+
+def require_backend(backend: str) -> None:
+    global _PG_PROBLEM
+    if backend != "postgresql":
+        return
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _pg_available()
+    if _PG_PROBLEM:
+        if ON_CI:
+            pytest.fail(f"CI requires PostgreSQL: {_PG_PROBLEM}")
+        pytest.skip(str(_PG_PROBLEM))
+
+
+async def _admin_sql(sql: str) -> None:
+    engine = create_engine(PG_ADMIN_URL)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql(sql)
+    finally:
+        await engine.dispose()
+
+
+async def _create_pg_database(name: str) -> str:
+    await _admin_sql(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    await _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    settings: Settings
+    engine: AsyncEngine
+
+    @property
+    def sessions(self) -> Any:
+        return session_factory(self.engine)
+
+
+async def make_database(backend: str, tmp: Path, *, load: str) -> tuple[Database, Any]:
+    """load: "none" (schema only), "reference" (authorities, neighbours, metrics) or "all" (+ DfE data)."""
+    name = f"exchange_test_{uuid.uuid4().hex[:10]}"
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp / (name + '.db')}"
+
+        async def cleanup() -> None:
+            return None
+    else:
+        url = await _create_pg_database(name)
+
+        async def cleanup() -> None:
+            await _drop_pg_database(name)
+
+    await upgrade_async(url)
+    settings = replace(
+        Settings.from_env(), database_url=url, data_dir=tmp, secret_key="test-secret-" + name
+    )
+    engine = create_engine(url)
+    db = Database(backend, url, settings, engine)
+    if load in ("reference", "all"):
+        from seed.bootstrap import initialise, load_reference
+
+        if load == "all":
+            await initialise(db.sessions)
+        else:
+            async with transaction(db.sessions) as session:
+                await load_reference(session)
+    return db, cleanup
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    require_backend(request.param)
+    return str(request.param)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def loaded_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    """Reference data + all shipped DfE data. Shared by the session: tests must not change it."""
+    db, cleanup = await make_database(backend, tmp_path_factory.mktemp(f"loaded-{backend}"), load="all")
+    yield db
+    await db.engine.dispose()
+    await cleanup()
+
+
+@pytest_asyncio.fixture
+async def fresh_db(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database of its own with reference data only: for tests that write."""
+    db, cleanup = await make_database(backend, tmp_path, load="reference")
+    yield db
+    await db.engine.dispose()
+    await cleanup()
+
+
+def services_for(db: Database) -> Any:
+    from exchange import wiring
+    from schema.context import Services
+    from schema.ids import Signer
+
+    services = Services(settings=db.settings, sessions=db.sessions, signer=Signer(db.settings.secret_key))
+    wiring.extend_services(services)
+    return services
+
+
+async def run_graphql(
+    db: Database, query: str, variables: dict[str, Any] | None = None, viewer: Viewer = ANONYMOUS
+) -> dict[str, Any]:
+    """Execute in-process (no HTTP): returns {"data": ..., "errors": [...]}."""
+    from schema.build import build_schema
+    from schema.context import Context
+
+    schema = _schema_cache.get(id(db.settings))
+    if schema is None:
+        schema = _schema_cache[id(db.settings)] = build_schema(db.settings)
+    ctx = Context(services_for(db), viewer)
+    try:
+        result = await schema.execute(query, variable_values=variables, context_value=ctx)
+    finally:
+        await ctx.close()
+    out: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        out["errors"] = [e.formatted for e in result.errors]
+    return out
+
+
+_schema_cache: dict[int, Any] = {}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Iterator[Path]:
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    yield path
+
+
+def http_client(db: Database) -> Any:
+    """An httpx client speaking to the real ASGI app (in-process) on this database."""
+    import httpx
+
+    from exchange.app import create_app
+
+    app = create_app(db.settings)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
