@@ -27,7 +27,9 @@ log = logging.getLogger("exchange.app")
 def _format(result: Any) -> tuple[dict[str, Any], bool]:
     errors = [e.formatted for e in result.errors] if result.errors else None
     # A request error (parse, validation, variables) happens before execution: no path, no data.
-    request_error = result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    request_error = (
+        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    )
     body: dict[str, Any] = {}
     if errors:
         body["errors"] = errors
@@ -42,13 +44,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     engine = create_engine(settings.database_url)
-    services = Services(settings=settings, sessions=session_factory(engine), signer=Signer(settings.secret_key))
+    services = Services(
+        settings=settings, sessions=session_factory(engine), signer=Signer(settings.secret_key)
+    )
     schema = build_schema(settings)
     from exchange import wiring
 
     wiring.extend_services(services)
 
-    async def execute(params: GraphQLParams, request: Request, viewer: Viewer) -> tuple[dict[str, Any], bool]:
+    async def execute(
+        params: GraphQLParams, request: Request, viewer: Viewer
+    ) -> tuple[dict[str, Any], bool]:
         ctx = Context(services, viewer, request)
         try:
             result = await schema.execute(
@@ -80,7 +86,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def readyz(_: Request) -> Response:
         checks = await wiring.readiness(services)
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 
-def _run(fn: Callable[[Settings], Awaitable[T]]) -> T:
+def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = Settings.from_env()
     try:
         return asyncio.run(fn(settings))
@@ -92,7 +92,8 @@ def init() -> None:
             await engine.dispose()
         console.print(
             f"Reference data: {summary.authorities_created} authorities, "
-            f"{summary.neighbours_created} neighbour links, {summary.metrics_created} metrics created"
+            f"{summary.neighbours_created} neighbour links, "
+            f"{summary.metrics_created} metrics created"
         )
         _print_import(summary.imported)
         await _after_init(settings)
@@ -101,14 +102,16 @@ def init() -> None:
 
 
 async def _after_init(settings: Settings) -> None:
-    """Hook for later stages of init (demo data, search index). Kept separate so init stays readable."""
+    """Later stages of init (demo data, search index), wired by the composition root."""
     from exchange import bootstrap_hooks
 
     await bootstrap_hooks.after_init(settings, console)
 
 
 @main.command()
-@click.option("--host", default=None, help="Interface to bind (default EXCHANGE_HOST or 127.0.0.1).")
+@click.option(
+    "--host", default=None, help="Interface to bind (default EXCHANGE_HOST or 127.0.0.1)."
+)
 @click.option("--port", default=None, type=int, help="Port (default EXCHANGE_PORT or 8000).")
 @click.option("--workers", default=1, show_default=True, help="Worker processes.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
@@ -137,7 +140,9 @@ def import_group() -> None:
 
 
 @import_group.command(name="ees")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option(
     "--mapping",
     "mapping_file",

@@ -1,4 +1,7 @@
-"""Settings, read once from ``EXCHANGE_*`` environment variables (documented in docs/configuration.md)."""
+"""Settings, read once from ``EXCHANGE_*`` environment variables.
+
+Every variable is documented in docs/configuration.md.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +56,9 @@ class Settings:
         secret = os.environ.get("EXCHANGE_SECRET_KEY") or _dev_secret(data_dir)
         return cls(
             data_dir=data_dir,
-            database_url=normalise_database_url(os.environ.get("EXCHANGE_DATABASE_URL", default_db)),
+            database_url=normalise_database_url(
+                os.environ.get("EXCHANGE_DATABASE_URL", default_db)
+            ),
             secret_key=secret,
             meili_url=os.environ.get("EXCHANGE_MEILI_URL") or None,
             meili_key=os.environ.get("EXCHANGE_MEILI_KEY") or None,

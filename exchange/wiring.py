@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,5 +42,3 @@ async def shutdown(services: Services) -> None:
 
 def extra_routes(services: Services) -> list[BaseRoute]:
     return []
-
-

@@ -7,8 +7,8 @@ from exchange.authorities.models import Authority as AuthorityModel
 from exchange.errors import InvalidInput
 from schema import relay
 from schema.context import Info
-from schema.node import Node
 from schema.enums import AuthorityType
+from schema.node import Node
 
 
 @strawberry.type(description="An English local authority with education duties.")
@@ -27,7 +27,9 @@ class Authority(Node):
     def gss_code(self) -> str:
         return self.model.gss_code
 
-    @strawberry.field(description="The GSS code as DfE files still use it (older for five authorities).")
+    @strawberry.field(
+        description="The GSS code as DfE files still use it (older for five authorities)."
+    )
     def gss_code_dfe(self) -> str:
         return self.model.gss_code_dfe
 
@@ -50,7 +52,10 @@ class Authority(Node):
     @strawberry.field(description="DfE statistical neighbours (May 2025), closest first.")
     async def statistical_neighbours(self, info: Info) -> list[StatisticalNeighbour]:
         rows = await info.context.loaders.neighbours.load(self.model.id)
-        return [StatisticalNeighbour(rank=sn.rank, proximity=sn.proximity, authority=Authority(model=a)) for sn, a in rows]
+        return [
+            StatisticalNeighbour(rank=sn.rank, proximity=sn.proximity, authority=Authority(model=a))
+            for sn, a in rows
+        ]
 
 
 @strawberry.type
@@ -85,5 +90,11 @@ async def authorities(
         )
 
     return await relay.paginate(
-        info.context.signer, fetch, lambda a: Authority(model=a), first=first, after=after, last=last, before=before
+        info.context.signer,
+        fetch,
+        lambda a: Authority(model=a),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.tools import merge_types
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -11,14 +10,15 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 
 from exchange.settings import Settings
 from schema import authorities as authorities_api
 from schema import comparison as comparison_api
 from schema import metrics as metrics_api
 from schema import node as node_api
-from schema import observations as observations_api
 from schema import node_resolver, relay
+from schema import observations as observations_api
 from schema.errors import DomainErrors
 
 
@@ -29,9 +29,12 @@ class CoreQuery:
         description="An authority by DfE code (869) or any of its GSS codes (E06000037).",
     )
     authorities: relay.Connection[authorities_api.Authority] = strawberry.field(
-        resolver=authorities_api.authorities, description="All 153 authorities, by name; filter by region or type."
+        resolver=authorities_api.authorities,
+        description="All 153 authorities, by name; filter by region or type.",
     )
-    metrics: list[metrics_api.Metric] = strawberry.field(resolver=metrics_api.metrics, description="The metric catalogue.")
+    metrics: list[metrics_api.Metric] = strawberry.field(
+        resolver=metrics_api.metrics, description="The metric catalogue."
+    )
     metric: metrics_api.Metric | None = strawberry.field(resolver=metrics_api.metric)
     observations: relay.Connection[observations_api.Observation] = strawberry.field(
         resolver=observations_api.observations
@@ -41,7 +44,8 @@ class CoreQuery:
         description="An authority against its peers for one metric and period (docs/metrics.md).",
     )
     trend: comparison_api.Trend = strawberry.field(
-        resolver=comparison_api.trend, description="An authority's series beside its peer median, England and region."
+        resolver=comparison_api.trend,
+        description="An authority's series beside its peer median, England and region.",
     )
     node: node_api.Node | None = strawberry.field(resolver=node_resolver.resolve_node)
 

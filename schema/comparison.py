@@ -12,10 +12,14 @@ from schema.enums import Direction, PeerGroup
 from schema.metrics import Metric, Period
 
 
-@strawberry.type(description="A value after disclosure control: a number, or null with its GSS symbol.")
+@strawberry.type(
+    description="A value after disclosure control: a number, or null with its GSS symbol."
+)
 class Figure:
     value: float | None
-    symbol: str | None = strawberry.field(description="c confidential/suppressed, x not available, z not applicable, low, u.")
+    symbol: str | None = strawberry.field(
+        description="c confidential/suppressed, x not available, z not applicable, low, u."
+    )
 
     @staticmethod
     def of(d: Disclosed) -> Figure:
@@ -46,7 +50,10 @@ class ComparisonEntry:
     def symbol(self) -> str | None:
         return self.entry.disclosed.symbol
 
-    @strawberry.field(description="1 = best by polarity (neutral: highest first); ties share the lower rank. Null when not ranked.")
+    @strawberry.field(
+        description="1 = best by polarity (neutral: highest first); ties "
+        "share the lower rank. Null when not ranked."
+    )
     def rank(self) -> int | None:
         return self.entry.standing.rank if self.entry.standing else None
 
@@ -59,7 +66,12 @@ class ComparisonEntry:
         return self.entry.standing.quartile if self.entry.standing else None
 
 
-@strawberry.type(description="An authority against a peer group for one metric and period. Peer statistics exclude the subject and use disclosed values only.")
+@strawberry.type(
+    description=(
+        "An authority against a peer group for one metric and period. "
+        "Peer statistics exclude the subject and use disclosed values only."
+    )
+)
 class Comparison:
     result: strawberry.Private[service.Comparison]
 
@@ -71,7 +83,9 @@ class Comparison:
     def period(self) -> Period:
         return Period(model=self.result.period)
 
-    @strawberry.field(description="STATISTICAL_NEIGHBOURS, REGION, AUTHORITY_TYPE, ENGLAND or CUSTOM.")
+    @strawberry.field(
+        description="STATISTICAL_NEIGHBOURS, REGION, AUTHORITY_TYPE, ENGLAND or CUSTOM."
+    )
     def peer_group(self) -> str:
         return self.result.peer_group
 
@@ -79,7 +93,9 @@ class Comparison:
     def subject(self) -> ComparisonEntry:
         return ComparisonEntry(entry=self.result.subject)
 
-    @strawberry.field(description="The subject and every peer: ranked entries best first, then unranked ones.")
+    @strawberry.field(
+        description="The subject and every peer: ranked entries best first, then unranked ones."
+    )
     def entries(self) -> list[ComparisonEntry]:
         return [ComparisonEntry(entry=e) for e in self.result.entries]
 
@@ -107,7 +123,9 @@ class Comparison:
     def suppressed_count(self) -> int:
         return self.result.stats.suppressed
 
-    @strawberry.field(description="England's figure for the same metric and period, where published.")
+    @strawberry.field(
+        description="England's figure for the same metric and period, where published."
+    )
     def england(self) -> Figure:
         return Figure.of(self.result.england)
 
@@ -188,7 +206,12 @@ async def comparison(
     ctx = info.context
     result = await ctx.read(
         lambda s: service.compare(
-            s, ctx.viewer, metric_code=metric, period_label=period, authority_code=authority, peers=peers.value
+            s,
+            ctx.viewer,
+            metric_code=metric,
+            period_label=period,
+            authority_code=authority,
+            peers=peers.value,
         )
     )
     return Comparison(result=result)
@@ -205,7 +228,13 @@ async def trend(
     ctx = info.context
     result = await ctx.read(
         lambda s: service.trend(
-            s, ctx.viewer, metric_code=metric, authority_code=authority, peers=peers.value, start=from_, end=to
+            s,
+            ctx.viewer,
+            metric_code=metric,
+            authority_code=authority,
+            peers=peers.value,
+            start=from_,
+            end=to,
         )
     )
     return Trend(result=result)

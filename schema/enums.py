@@ -36,7 +36,10 @@ class PeriodKind(Enum):
     FINANCIAL = "financial"
 
 
-@strawberry.enum(description="The authorities a subject is compared with (the subject is never in its own group).")
+@strawberry.enum(
+    description="The authorities a subject is compared with (the "
+    "subject is never in its own group)."
+)
 class PeerGroup(Enum):
     STATISTICAL_NEIGHBOURS = "STATISTICAL_NEIGHBOURS"
     REGION = "REGION"
@@ -44,7 +47,12 @@ class PeerGroup(Enum):
     ENGLAND = "ENGLAND"
 
 
-@strawberry.enum(description="Direction of travel; polar metrics say IMPROVING/WORSENING, neutral ones INCREASING/DECREASING.")
+@strawberry.enum(
+    description=(
+        "Direction of travel; polar metrics say IMPROVING/WORSENING, "
+        "neutral ones INCREASING/DECREASING."
+    )
+)
 class Direction(Enum):
     IMPROVING = "IMPROVING"
     WORSENING = "WORSENING"

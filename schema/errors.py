@@ -24,7 +24,9 @@ def map_error(error: GraphQLError) -> GraphQLError:
         extensions = {"code": original.code}
         if original.field:
             extensions["field"] = original.field
-        return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions=extensions)
+        return GraphQLError(
+            original.message, nodes=error.nodes, path=error.path, extensions=extensions
+        )
     error_id = uuid.uuid4().hex[:12]
     log.error(
         "unexpected error %s at %s",

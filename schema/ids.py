@@ -35,7 +35,9 @@ class Signer:
             body, tag = token.split(".", 1)
             raw = _unb64(body)
         except (ValueError, TypeError):
-            raise InvalidInput(what, f"'{token[:64]}' is not a valid {what}", "INVALID_ID") from None
+            raise InvalidInput(
+                what, f"'{token[:64]}' is not a valid {what}", "INVALID_ID"
+            ) from None
         if not hmac.compare_digest(tag, self._tag(raw)):
             raise InvalidInput(what, f"'{token[:64]}' is not a valid {what}", "INVALID_ID")
         return raw.decode()

@@ -22,7 +22,9 @@ class Loaders:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self.authority = DataLoader[int, Authority | None](self._authorities)
-        self.neighbours = DataLoader[int, list[tuple[StatisticalNeighbour, Authority]]](self._neighbours)
+        self.neighbours = DataLoader[int, list[tuple[StatisticalNeighbour, Authority]]](
+            self._neighbours
+        )
         self.metric = DataLoader[int, Metric | None](self._metrics)
         self.period = DataLoader[int, Period | None](self._periods)
 
@@ -31,7 +33,9 @@ class Loaders:
         by_id = {a.id: a for a in rows}
         return [by_id.get(i) for i in ids]
 
-    async def _neighbours(self, ids: Sequence[int]) -> list[list[tuple[StatisticalNeighbour, Authority]]]:
+    async def _neighbours(
+        self, ids: Sequence[int]
+    ) -> list[list[tuple[StatisticalNeighbour, Authority]]]:
         found = await self._ctx.read(lambda s: authorities.neighbours_of(s, ids))
         return [found.get(i, []) for i in ids]
 

@@ -45,15 +45,22 @@ class Metric:
     def period_kind(self) -> PeriodKind:
         return PeriodKind(self.model.period_kind)
 
-    @strawberry.field(description="Counts below this (or rates whose numerator is below it) are suppressed as 'c', where the metric's disclosure rule applies.")
+    @strawberry.field(
+        description="Counts below this (or rates whose numerator is "
+        "below it) are suppressed as 'c', where the metric's disclosure rule applies."
+    )
     def disclosure_threshold(self) -> int:
         return self.model.disclosure_threshold
 
-    @strawberry.field(description="PUBLISHED (DfE's own disclosure control already applied), COUNT or RATE.")
+    @strawberry.field(
+        description="PUBLISHED (DfE's own disclosure control already applied), COUNT or RATE."
+    )
     def disclosure_rule(self) -> str:
         return self.model.disclosure_rule.upper()
 
-    @strawberry.field(description="True for figures councils publish themselves (not DfE statistics).")
+    @strawberry.field(
+        description="True for figures councils publish themselves (not DfE statistics)."
+    )
     def self_reported(self) -> bool:
         return self.model.self_reported
 
@@ -62,7 +69,9 @@ class Metric:
 class Period:
     model: strawberry.Private[PeriodModel]
 
-    @strawberry.field(description="Public label: 2024/25 (academic), 2024 (calendar), 2023-24 (financial).")
+    @strawberry.field(
+        description="Public label: 2024/25 (academic), 2024 (calendar), 2023-24 (financial)."
+    )
     def label(self) -> str:
         return self.model.label
 

@@ -6,9 +6,9 @@ from exchange.observations import service
 from schema import relay
 from schema.authorities import Authority
 from schema.context import Info
-from schema.node import Node
 from schema.enums import AreaLevel
 from schema.metrics import Metric, Period
+from schema.node import Node
 
 
 @strawberry.type(description="One figure: an area x metric x period, after disclosure control.")
@@ -17,7 +17,9 @@ class Observation(Node):
 
     @strawberry.field
     def id(self, info: Info) -> strawberry.ID:
-        return strawberry.ID(info.context.signer.global_id("Observation", self.shown.observation.public_id))
+        return strawberry.ID(
+            info.context.signer.global_id("Observation", self.shown.observation.public_id)
+        )
 
     @strawberry.field
     def metric(self) -> Metric:
@@ -33,7 +35,9 @@ class Observation(Node):
     def area_level(self) -> AreaLevel:
         return AreaLevel(self.shown.observation.area_level)
 
-    @strawberry.field(description="E92000001 for England, the region's GSS code, or the DfE LA code.")
+    @strawberry.field(
+        description="E92000001 for England, the region's GSS code, or the DfE LA code."
+    )
     def area_code(self) -> str:
         return self.shown.observation.area_code
 
@@ -45,11 +49,16 @@ class Observation(Node):
         found = await info.context.loaders.authority.load(oid)
         return Authority(model=found) if found else None
 
-    @strawberry.field(description="The value, or null when not available or suppressed (see symbol).")
+    @strawberry.field(
+        description="The value, or null when not available or suppressed (see symbol)."
+    )
     def value(self) -> float | None:
         return self.shown.disclosed.value
 
-    @strawberry.field(description="GSS symbol when there is no value: c (confidential), x (not available), z (not applicable), low, u.")
+    @strawberry.field(
+        description="GSS symbol when there is no value: c "
+        "(confidential), x (not available), z (not applicable), low, u."
+    )
     def symbol(self) -> str | None:
         return self.shown.disclosed.symbol
 
@@ -57,7 +66,9 @@ class Observation(Node):
     def flags(self) -> str:
         return self.shown.disclosed.flags
 
-    @strawberry.field(description="Revision number: 1 for the first publication, +1 for each change.")
+    @strawberry.field(
+        description="Revision number: 1 for the first publication, +1 for each change."
+    )
     def revision(self) -> int:
         return self.shown.observation.revision
 
@@ -74,7 +85,9 @@ class Observation(Node):
 class ObservationFilter:
     metrics: list[str] | None = None
     authorities: list[str] | None = strawberry.field(default=None, description="DfE or GSS codes.")
-    periods: list[str] | None = strawberry.field(default=None, description="Period labels, e.g. 2024/25.")
+    periods: list[str] | None = strawberry.field(
+        default=None, description="Period labels, e.g. 2024/25."
+    )
 
 
 async def observations(
@@ -86,7 +99,11 @@ async def observations(
     before: str | None = None,
 ) -> relay.Connection[Observation]:
     f = filter or ObservationFilter()
-    for name, values in (("metrics", f.metrics), ("authorities", f.authorities), ("periods", f.periods)):
+    for name, values in (
+        ("metrics", f.metrics),
+        ("authorities", f.authorities),
+        ("periods", f.periods),
+    ):
         if values is not None and len(values) > 200:
             from exchange.errors import InvalidInput
 
@@ -107,5 +124,11 @@ async def observations(
         )
 
     return await relay.paginate(
-        ctx.signer, fetch, lambda s: Observation(shown=s), first=first, after=after, last=last, before=before
+        ctx.signer,
+        fetch,
+        lambda s: Observation(shown=s),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )

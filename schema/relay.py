@@ -56,7 +56,9 @@ def window(
     """Turn Relay arguments into an offset window. ``last`` without ``before`` needs ``total``."""
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= MAX_PAGE:
-            raise InvalidInput(name, f"'{name}' must be between 0 and {MAX_PAGE}, got {value}", "INVALID_PAGE_SIZE")
+            raise InvalidInput(
+                name, f"'{name}' must be between 0 and {MAX_PAGE}, got {value}", "INVALID_PAGE_SIZE"
+            )
     if first is not None and last is not None:
         raise InvalidInput("last", "pass 'first' or 'last', not both", "INVALID_PAGE_SIZE")
     start = signer.offset(after, "after") + 1 if after else 0
@@ -74,7 +76,10 @@ def window(
 def build(
     signer: Signer, items: Sequence[S], convert: Callable[[S], T], win: Window, total: int
 ) -> Connection[T]:
-    edges = [Edge(node=convert(item), cursor=signer.cursor(win.offset + i)) for i, item in enumerate(items)]
+    edges = [
+        Edge(node=convert(item), cursor=signer.cursor(win.offset + i))
+        for i, item in enumerate(items)
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

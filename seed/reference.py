@@ -34,7 +34,9 @@ async def load_authorities(session: AsyncSession, path: Path = paths.LA_LOOKUP) 
     for line, row in enumerate(_read(path), start=2):
         la_type = _TYPES.get(row["la_type"])
         if la_type is None:
-            raise InvalidInput("la_type", f"{path.name} line {line}: unknown type {row['la_type']!r}")
+            raise InvalidInput(
+                "la_type", f"{path.name} line {line}: unknown type {row['la_type']!r}"
+            )
         values = {
             "la_code": row["la_code"],
             "gss_code": row["gss_code_current"],
@@ -58,20 +60,26 @@ async def load_authorities(session: AsyncSession, path: Path = paths.LA_LOOKUP) 
 async def load_neighbours(session: AsyncSession, path: Path = paths.NEIGHBOURS) -> int:
     ids = {a.la_code: a.id for a in (await session.execute(select(Authority))).scalars()}
     existing = {
-        (n.authority_id, n.rank): n for n in (await session.execute(select(StatisticalNeighbour))).scalars()
+        (n.authority_id, n.rank): n
+        for n in (await session.execute(select(StatisticalNeighbour))).scalars()
     }
     created = 0
     for line, row in enumerate(_read(path), start=2):
         try:
             subject, neighbour = ids[row["la_code"]], ids[row["sn_la_code"]]
         except KeyError as exc:
-            raise InvalidInput("la_code", f"{path.name} line {line}: unknown LA code {exc.args[0]}") from None
+            raise InvalidInput(
+                "la_code", f"{path.name} line {line}: unknown LA code {exc.args[0]}"
+            ) from None
         rank = int(row["rank"])
         current = existing.get((subject, rank))
         if current is None:
             session.add(
                 StatisticalNeighbour(
-                    authority_id=subject, neighbour_id=neighbour, rank=rank, proximity=row["proximity"]
+                    authority_id=subject,
+                    neighbour_id=neighbour,
+                    rank=rank,
+                    proximity=row["proximity"],
                 )
             )
             created += 1

@@ -23,7 +23,9 @@ from exchange.migrate import upgrade_async
 from exchange.settings import Settings
 from exchange.viewer import ANONYMOUS, Viewer
 
-PG_ADMIN_URL = os.environ.get("EXCHANGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "EXCHANGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -40,11 +42,11 @@ def _pg_available() -> str | None:
     try:
         asyncio.run(probe())
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+    except Exception as exc:
         return f"PostgreSQL at {PG_ADMIN_URL} unreachable: {type(exc).__name__}: {exc}"
 
 
-_PG_PROBLEM: str | None | bool = False
+_PG_PROBLEM: str | bool | None = False
 
 
 def require_backend(backend: str) -> None:
@@ -128,9 +130,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def loaded_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+async def loaded_db(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     """Reference data + all shipped DfE data. Shared by the session: tests must not change it."""
-    db, cleanup = await make_database(backend, tmp_path_factory.mktemp(f"loaded-{backend}"), load="all")
+    db, cleanup = await make_database(
+        backend, tmp_path_factory.mktemp(f"loaded-{backend}"), load="all"
+    )
     yield db
     await db.engine.dispose()
     await cleanup()
@@ -150,7 +156,9 @@ def services_for(db: Database) -> Any:
     from schema.context import Services
     from schema.ids import Signer
 
-    services = Services(settings=db.settings, sessions=db.sessions, signer=Signer(db.settings.secret_key))
+    services = Services(
+        settings=db.settings, sessions=db.sessions, signer=Signer(db.settings.secret_key)
+    )
     wiring.extend_services(services)
     return services
 

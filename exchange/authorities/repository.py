@@ -25,11 +25,13 @@ async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Authority]
     return list((await session.execute(select(Authority).where(Authority.id.in_(ids)))).scalars())
 
 
-def _filtered(region: str | None, type_: str | None) -> Select[tuple[Authority]]:
+def _filtered(region: str | None, type_: str | None) -> Select[Authority]:
     stmt = select(Authority)
     if region:
         stmt = stmt.where(
-            or_(func.lower(Authority.region_name) == region.lower(), Authority.region_code == region)
+            or_(
+                func.lower(Authority.region_name) == region.lower(), Authority.region_code == region
+            )
         )
     if type_:
         stmt = stmt.where(Authority.type == type_)
@@ -40,9 +42,7 @@ async def list_page(
     session: AsyncSession, *, region: str | None, type_: str | None, offset: int, limit: int
 ) -> tuple[list[Authority], int]:
     stmt = _filtered(region, type_)
-    total = (
-        await session.execute(select(func.count()).select_from(stmt.subquery()))
-    ).scalar_one()
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await session.execute(stmt.order_by(Authority.name).offset(offset).limit(limit))
     return list(rows.scalars()), int(total)
 

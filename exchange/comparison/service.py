@@ -51,11 +51,14 @@ async def resolve_metric(session: AsyncSession, code: str) -> Metric:
     return metric
 
 
-async def resolve_authority(session: AsyncSession, code: str, field: str = "authority") -> Authority:
+async def resolve_authority(
+    session: AsyncSession, code: str, field: str = "authority"
+) -> Authority:
     authority = await authorities.get_by_code(session, code)
     if authority is None:
         raise NotFound(
-            f"no authority with code '{code}': use a DfE code such as 869 or a GSS code such as E06000037",
+            f"no authority with code '{code}': use a DfE code such as 869 or "
+            f"a GSS code such as E06000037",
             field=field,
         )
     return authority
@@ -70,7 +73,10 @@ async def resolve_period(session: AsyncSession, label: str, metric: Metric) -> P
 
 
 async def peer_members(
-    session: AsyncSession, subject: Authority, peers: str, members: Sequence[Authority] | None = None
+    session: AsyncSession,
+    subject: Authority,
+    peers: str,
+    members: Sequence[Authority] | None = None,
 ) -> list[int]:
     if members is not None:
         return [a.id for a in members if a.id != subject.id]
@@ -190,15 +196,22 @@ async def trend(
     if metric.disclosure_rule == "rate" and metric.numerator_code:
         num_metric = await metrics.get_by_code(session, metric.numerator_code)
         if num_metric:
-            for o in await observations.series_for_authorities(session, num_metric.id, period_ids, ids):
+            for o in await observations.series_for_authorities(
+                session, num_metric.id, period_ids, ids
+            ):
                 numerators[(o.period_id, o.authority_id)] = o
     areas = await observations.area_values(
-        session, metric.id, period_ids, [("national", "E92000001"), ("regional", subject.region_code)]
+        session,
+        metric.id,
+        period_ids,
+        [("national", "E92000001"), ("regional", subject.region_code)],
     )
     points: list[TrendPoint] = []
     previous: float | None = None
     for p in period_rows:
-        own = disclose(by_key.get((p.id, subject.id)), metric, viewer, numerators.get((p.id, subject.id)))
+        own = disclose(
+            by_key.get((p.id, subject.id)), metric, viewer, numerators.get((p.id, subject.id))
+        )
         peer_vals = [
             disclose(by_key.get((p.id, i)), metric, viewer, numerators.get((p.id, i))).value
             for i in peer_ids

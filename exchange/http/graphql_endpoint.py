@@ -139,7 +139,11 @@ async def handle(
     try:
         media = negotiate(request.headers.get("accept"))
         if request.method == "GET":
-            if "query" not in request.query_params and ide_html is not None and "text/html" in request.headers.get("accept", ""):
+            if (
+                "query" not in request.query_params
+                and ide_html is not None
+                and "text/html" in request.headers.get("accept", "")
+            ):
                 return HTMLResponse(ide_html())
             params = params_from_query_string(request)
             op = _operation_type(params.query, params.operation_name)

@@ -53,13 +53,17 @@ async def import_files(
         fm = mapping.for_file(path)
         unknown = sorted(set(fm.columns.values()) - catalogue.keys())
         if unknown:
-            raise InvalidInput("mapping", f"{path.name}: metric(s) {', '.join(unknown)} not in the catalogue")
+            raise InvalidInput(
+                "mapping", f"{path.name}: metric(s) {', '.join(unknown)} not in the catalogue"
+            )
         report = ReadReport()
         for pv in read_file(path, fm, lookup, mapping.former_authorities, report, progress):
             kind = catalogue[pv.metric_code].period_kind
             if pv.period.kind != kind:
                 raise InvalidInput(
-                    "mapping", f"{path.name}: metric {pv.metric_code} is {kind} but the file has {pv.period.kind} periods"
+                    "mapping",
+                    f"{path.name}: metric {pv.metric_code} is {kind} but the file has "
+                    f"{pv.period.kind} periods",
                 )
             parsed.append((pv, fm.source))
         summary.files.append(path.name)
@@ -78,7 +82,10 @@ async def import_files(
         metric_id = catalogue[pv.metric_code].id
         key = (metric_id, period_rows[pv.period].id, pv.area_level, pv.area_code)
         if key in seen:
-            summary.skipped[f"line {pv.line}: duplicate value for {pv.metric_code} {pv.period.label} {pv.area_code}"] += 1
+            summary.skipped[
+                f"line {pv.line}: duplicate value for {pv.metric_code} "
+                f"{pv.period.label} {pv.area_code}"
+            ] += 1
             continue
         seen.add(key)
         vals = {

@@ -72,7 +72,9 @@ async def insert_new(
     return ids
 
 
-async def add_revisions(session: AsyncSession, changes: list[tuple[int, int, dict[str, Any]]]) -> None:
+async def add_revisions(
+    session: AsyncSession, changes: list[tuple[int, int, dict[str, Any]]]
+) -> None:
     """Apply (observation id, new revision number, values) as a new revision plus current state."""
     if not changes:
         return
@@ -126,12 +128,17 @@ def _authority_values(metric_id: int, period_id: int) -> Select[Any]:
 async def for_authorities(
     session: AsyncSession, metric_id: int, period_id: int, authority_ids: Sequence[int]
 ) -> dict[int, Observation]:
-    stmt = _authority_values(metric_id, period_id).where(Observation.authority_id.in_(authority_ids))
+    stmt = _authority_values(metric_id, period_id).where(
+        Observation.authority_id.in_(authority_ids)
+    )
     return {o.authority_id: o for o in (await session.execute(stmt)).scalars() if o.authority_id}
 
 
 async def area_values(
-    session: AsyncSession, metric_id: int, period_ids: Sequence[int], areas: Sequence[tuple[str, str]]
+    session: AsyncSession,
+    metric_id: int,
+    period_ids: Sequence[int],
+    areas: Sequence[tuple[str, str]],
 ) -> dict[tuple[int, str, str], Observation]:
     """England / region observations, keyed by (period id, level, code)."""
     if not areas or not period_ids:
@@ -180,7 +187,12 @@ async def page(
     stmt = (
         select(Observation)
         .where(where)
-        .order_by(Observation.metric_id, Observation.period_id, Observation.area_level, Observation.area_code)
+        .order_by(
+            Observation.metric_id,
+            Observation.period_id,
+            Observation.area_level,
+            Observation.area_code,
+        )
         .offset(offset)
         .limit(limit)
     )

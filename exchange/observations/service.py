@@ -42,7 +42,9 @@ async def list_observations(
         catalogue = await metrics.get_many_by_code(session, metric_codes)
         missing = sorted(set(metric_codes) - catalogue.keys())
         if missing:
-            raise NotFound(f"no metric with code {', '.join(repr(m) for m in missing)}", field="metrics")
+            raise NotFound(
+                f"no metric with code {', '.join(repr(m) for m in missing)}", field="metrics"
+            )
         metric_ids = [m.id for m in catalogue.values()]
     authority_ids: list[int] | None = None
     if authority_codes is not None:
@@ -80,7 +82,9 @@ async def list_observations(
 async def _numerators(
     session: AsyncSession, rows: Sequence[Observation], by_id: dict[int, Metric]
 ) -> dict[int, Observation]:
-    """For rate metrics, the numerator observation of the same area and period (one query per metric)."""
+    """For rate metrics, the numerator observation of the same area and period.
+
+    One query per numerator metric."""
     out: dict[int, Observation] = {}
     rate_rows = [o for o in rows if by_id[o.metric_id].disclosure_rule == "rate"]
     codes = sorted({by_id[o.metric_id].numerator_code or "" for o in rate_rows} - {""})

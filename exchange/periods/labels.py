@@ -74,7 +74,8 @@ def from_ees(time_identifier: str, time_period: str) -> PeriodKey:
 def parse_label(text: str, kind: str | None = None) -> PeriodKey:
     """Parse a public label (``2024/25``, ``2024``, ``2023-24``).
 
-    When ``kind`` is given (from the metric) a label of another kind is refused with a clear message,
+    When ``kind`` is given (from the metric) a label of another kind is refused with a clear
+    message,
     and the EES six-digit form (``202425``) is accepted too.
     """
     t = (text or "").strip()

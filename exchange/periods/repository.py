@@ -13,7 +13,8 @@ async def ensure(session: AsyncSession, keys: Iterable[PeriodKey]) -> dict[Perio
     """Return the Period rows for ``keys``, creating the missing ones (flushes, never commits)."""
     wanted = set(keys)
     existing = {
-        PeriodKey(p.kind, p.start_year): p for p in (await session.execute(select(Period))).scalars()
+        PeriodKey(p.kind, p.start_year): p
+        for p in (await session.execute(select(Period))).scalars()
     }
     for key in wanted - existing.keys():
         period = Period(

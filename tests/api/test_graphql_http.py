@@ -18,7 +18,12 @@ query($metric: String!, $period: String!, $authority: String!, $peers: PeerGroup
 async def test_authority_by_either_code(loaded_db: Database) -> None:
     async with http_client(loaded_db) as client:
         for code in ("869", "E06000037"):
-            r = await client.post("/graphql", json={"query": f'{{ authority(code: "{code}") {{ name laCode gssCode region type }} }}'})
+            r = await client.post(
+                "/graphql",
+                json={
+                    "query": f'{{ authority(code: "{code}") {{ name laCode gssCode region type }} }}'
+                },
+            )
             assert r.status_code == 200
             assert r.json()["data"]["authority"] == {
                 "name": "West Berkshire",
@@ -32,7 +37,12 @@ async def test_authority_by_either_code(loaded_db: Database) -> None:
 async def test_old_dfe_gss_code_is_accepted(loaded_db: Database) -> None:
     async with http_client(loaded_db) as client:
         # Buckinghamshire: DfE files still use E10000002; the 2025 ONS code is E06000060.
-        r = await client.post("/graphql", json={"query": '{ a: authority(code: "E10000002") { laCode } b: authority(code: "E06000060") { laCode } }'})
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": '{ a: authority(code: "E10000002") { laCode } b: authority(code: "E06000060") { laCode } }'
+            },
+        )
         data = r.json()["data"]
         assert data["a"] == data["b"] and data["a"]["laCode"] == "825"
 
@@ -41,7 +51,10 @@ async def test_west_berkshire_against_its_neighbours(loaded_db: Database) -> Non
     async with http_client(loaded_db) as client:
         r = await client.post(
             "/graphql",
-            json={"query": COMPARISON, "variables": {"metric": "ehc_plans", "period": "2024/25", "authority": "869"}},
+            json={
+                "query": COMPARISON,
+                "variables": {"metric": "ehc_plans", "period": "2024/25", "authority": "869"},
+            },
         )
     body = r.json()
     assert "errors" not in body, body
@@ -62,7 +75,15 @@ async def test_lower_is_better_ranks_lowest_first(loaded_db: Database) -> None:
     async with http_client(loaded_db) as client:
         r = await client.post(
             "/graphql",
-            json={"query": COMPARISON, "variables": {"metric": "suspension_rate", "period": "2023/24", "authority": "869", "peers": "REGION"}},
+            json={
+                "query": COMPARISON,
+                "variables": {
+                    "metric": "suspension_rate",
+                    "period": "2023/24",
+                    "authority": "869",
+                    "peers": "REGION",
+                },
+            },
         )
     c = r.json()["data"]["comparison"]
     ranked = [e for e in c["entries"] if e["rank"] is not None]
@@ -72,10 +93,22 @@ async def test_lower_is_better_ranks_lowest_first(loaded_db: Database) -> None:
 
 async def test_unknown_metric_and_wrong_period_kind_are_clear_errors(loaded_db: Database) -> None:
     async with http_client(loaded_db) as client:
-        r = await client.post("/graphql", json={"query": COMPARISON, "variables": {"metric": "nope", "period": "2024/25", "authority": "869"}})
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": COMPARISON,
+                "variables": {"metric": "nope", "period": "2024/25", "authority": "869"},
+            },
+        )
         err = r.json()["errors"][0]
         assert err["extensions"]["code"] == "NOT_FOUND" and "nope" in err["message"]
-        r = await client.post("/graphql", json={"query": COMPARISON, "variables": {"metric": "ehc_plans", "period": "2024", "authority": "869"}})
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": COMPARISON,
+                "variables": {"metric": "ehc_plans", "period": "2024", "authority": "869"},
+            },
+        )
         err = r.json()["errors"][0]
         assert err["extensions"]["code"] == "WRONG_PERIOD_KIND"
         assert "2024/25" in err["message"]
@@ -112,7 +145,9 @@ async def test_authorities_connection_pages_with_opaque_cursors(loaded_db: Datab
         assert len(seen) == len(set(seen)) == 153
         r = await client.post("/graphql", json={"query": q.replace("first: 100", "first: 101")})
         assert r.json()["errors"][0]["extensions"]["code"] == "INVALID_PAGE_SIZE"
-        r = await client.post("/graphql", json={"query": q, "variables": {"after": "b2Zmc2V0OjE.AAAAAAAAAAAA"}})
+        r = await client.post(
+            "/graphql", json={"query": q, "variables": {"after": "b2Zmc2V0OjE.AAAAAAAAAAAA"}}
+        )
         assert r.json()["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
 
 
@@ -121,10 +156,19 @@ async def test_node_round_trips_and_rejects_forged_ids(loaded_db: Database) -> N
         r = await client.post("/graphql", json={"query": '{ authority(code: "869") { id } }'})
         gid = r.json()["data"]["authority"]["id"]
         assert "869" not in gid
-        r = await client.post("/graphql", json={"query": "query($id: ID!) { node(id: $id) { id ... on Authority { name } } }", "variables": {"id": gid}})
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": "query($id: ID!) { node(id: $id) { id ... on Authority { name } } }",
+                "variables": {"id": gid},
+            },
+        )
         assert r.json()["data"]["node"]["name"] == "West Berkshire"
         forged = gid[:-2] + ("AA" if not gid.endswith("AA") else "BB")
-        r = await client.post("/graphql", json={"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": forged}})
+        r = await client.post(
+            "/graphql",
+            json={"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": forged}},
+        )
         assert r.json()["data"]["node"] is None
 
 
@@ -132,14 +176,20 @@ async def test_graphql_response_media_type_and_status(loaded_db: Database) -> No
     async with http_client(loaded_db) as client:
         accept = {"accept": "application/graphql-response+json"}
         r = await client.post("/graphql", json={"query": "{ metrics { code } }"}, headers=accept)
-        assert r.status_code == 200 and r.headers["content-type"].startswith("application/graphql-response+json")
+        assert r.status_code == 200 and r.headers["content-type"].startswith(
+            "application/graphql-response+json"
+        )
         r = await client.post("/graphql", json={"query": "{ nope }"}, headers=accept)
         assert r.status_code == 400 and "data" not in r.json()
         r = await client.post("/graphql", json={"query": "{ nope }"})
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
-        r = await client.post("/graphql", content=b"query { metrics { code } }", headers={"content-type": "text/plain"})
+        r = await client.post(
+            "/graphql",
+            content=b"query { metrics { code } }",
+            headers={"content-type": "text/plain"},
+        )
         assert r.status_code == 415
         r = await client.get("/graphql", params={"query": "mutation { x }"})
         assert r.status_code == 405 and r.headers["allow"] == "POST"
-        r = await client.get("/graphql", params={"query": "{ metric(code: \"ehc_plans\") { name } }"})
+        r = await client.get("/graphql", params={"query": '{ metric(code: "ehc_plans") { name } }'})
         assert r.status_code == 200 and r.json()["data"]["metric"]["name"].startswith("EHC plans")

@@ -19,7 +19,9 @@ from seed import paths
 from tests.conftest import Database
 
 
-async def _value(db: Database, metric: str, label: str, area: str) -> tuple[float | None, str | None]:
+async def _value(
+    db: Database, metric: str, label: str, area: str
+) -> tuple[float | None, str | None]:
     async with db.sessions() as s:
         row = (
             await s.execute(
@@ -94,7 +96,10 @@ async def test_reimport_changes_nothing_and_a_changed_value_is_a_revision(
     text = src.read_text(encoding="utf-8-sig").splitlines()
     changed = []
     for line in text:
-        if line.startswith("2024,Calendar year,Local authority") and ",869,West Berkshire,All annual reviews,All annual reviews," in line:
+        if (
+            line.startswith("2024,Calendar year,Local authority")
+            and ",869,West Berkshire,All annual reviews,All annual reviews," in line
+        ):
             cells = line.split(",")
             cells[-2] = "99.9"
             line = ",".join(cells)
@@ -119,10 +124,14 @@ async def test_reimport_changes_nothing_and_a_changed_value_is_a_revision(
     assert revisions[1][1] == 99.9 and revisions[0][1] != 99.9
 
 
-async def test_unknown_and_former_authorities_are_reported(fresh_db: Database, tmp_path: Path) -> None:
+async def test_unknown_and_former_authorities_are_reported(
+    fresh_db: Database, tmp_path: Path
+) -> None:
     src = paths.DATA_DIR / "ees" / "requests.csv"
     lines = src.read_text(encoding="utf-8-sig").splitlines()
-    bogus = next(line for line in lines if ",869,West Berkshire," in line).replace(",869,West Berkshire,", ",999,Atlantis,")
+    bogus = next(line for line in lines if ",869,West Berkshire," in line).replace(
+        ",869,West Berkshire,", ",999,Atlantis,"
+    )
     edited = tmp_path / "requests.csv"
     edited.write_text("\n".join([*lines, bogus]) + "\n", encoding="utf-8")
     summary = await _import(fresh_db, [edited])
@@ -131,24 +140,32 @@ async def test_unknown_and_former_authorities_are_reported(fresh_db: Database, t
     assert "former authority 909 Cumbria" in reasons
 
 
-async def test_a_file_with_a_malformed_value_reports_the_line(fresh_db: Database, tmp_path: Path) -> None:
+async def test_a_file_with_a_malformed_value_reports_the_line(
+    fresh_db: Database, tmp_path: Path
+) -> None:
     src = paths.DATA_DIR / "ees" / "annual_reviews.csv"
     lines = src.read_text(encoding="utf-8-sig").splitlines()
-    idx = next(i for i, line in enumerate(lines) if ",869,West Berkshire,All annual reviews," in line)
+    idx = next(
+        i for i, line in enumerate(lines) if ",869,West Berkshire,All annual reviews," in line
+    )
     cells = lines[idx].split(",")
     cells[-2] = "forty"
     lines[idx] = ",".join(cells)
     edited = tmp_path / "annual_reviews.csv"
     edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
     summary = await _import(fresh_db, [edited])
-    assert any(f"line {idx + 1}, column pc_decsion_4weeks" in r and "forty" in r for r in summary.skipped)  # type: ignore[attr-defined]
+    assert any(
+        f"line {idx + 1}, column pc_decsion_4weeks" in r and "forty" in r for r in summary.skipped
+    )  # type: ignore[attr-defined]
 
 
 async def test_a_file_missing_mapped_columns_is_refused_and_stores_nothing(
     fresh_db: Database, tmp_path: Path
 ) -> None:
     edited = tmp_path / "caseload.csv"
-    edited.write_text("time_period,time_identifier,geographic_level\n202425,Academic year,National\n")
+    edited.write_text(
+        "time_period,time_identifier,geographic_level\n202425,Academic year,National\n"
+    )
     with pytest.raises(InvalidInput, match="no column"):
         await _import(fresh_db, [edited])
     async with fresh_db.sessions() as s:
@@ -158,7 +175,9 @@ async def test_a_file_missing_mapped_columns_is_refused_and_stores_nothing(
 def test_shipped_files_are_untouched_copies() -> None:
     shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "ees"
     if not shared.exists():
-        pytest.skip("../shared/data is not beside this checkout (as on CI); nothing to compare with")
+        pytest.skip(
+            "../shared/data is not beside this checkout (as on CI); nothing to compare with"
+        )
     for f in paths.EES_FILES:
         assert f.read_bytes() == (shared / f.name).read_bytes()
     assert shutil.which("true")
