@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from exchange.db import create_engine, session_factory, transaction
 from exchange.errors import DomainError
@@ -30,6 +31,14 @@ def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         sys.exit(2)
+    except (OperationalError, ProgrammingError) as exc:
+        # Almost always a database that was never migrated, or one that is unreachable.
+        err.print(
+            f"[red]error:[/red] the {settings.database_url.split('://')[0]} database is not "
+            f"ready ({type(exc.orig).__name__}). Run `exchange init` first, "
+            "or check EXCHANGE_DATABASE_URL."
+        )
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,78 @@
+"""The installed `exchange` command, run as a user would (subprocesses on a temporary data folder)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seed import paths
+
+EXCHANGE = str(Path(sys.executable).parent / "exchange")
+
+
+def _run(args: list[str], data_dir: Path, **kw: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EXCHANGE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("EXCHANGE_DATABASE_URL", None)
+    return subprocess.run([EXCHANGE, *args], env=env, capture_output=True, text=True, timeout=600, **kw)  # type: ignore[call-overload]
+
+
+def _commands() -> list[list[str]]:
+    from click import Group
+
+    from exchange.cli import main
+
+    found: list[list[str]] = [[]]
+
+    def walk(group: Group, prefix: list[str]) -> None:
+        for name, cmd in group.commands.items():
+            found.append([*prefix, name])
+            if isinstance(cmd, Group):
+                walk(cmd, [*prefix, name])
+
+    walk(main, [])
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "exchange")
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    result = _run([*command, "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout and len(result.stdout.splitlines()) > 3
+
+
+def test_metrics_before_init_says_what_to_do(tmp_path: Path) -> None:
+    result = _run(["metrics"], tmp_path)
+    assert result.returncode != 0
+    assert "exchange init" in (result.stdout + result.stderr)
+
+
+@pytest.mark.slow
+def test_init_then_import_reports_unchanged(tmp_path: Path) -> None:
+    first = _run(["init"], tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "observations created" in first.stdout
+    again = _run(["import", "ees", str(paths.DATA_DIR / "ees" / "annual_reviews.csv")], tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    out = again.stdout
+    assert "observations created" in out
+    created = next(line for line in out.splitlines() if "observations created" in line)
+    unchanged = next(line for line in out.splitlines() if "observations unchanged" in line)
+    assert created.split("│")[2].strip() == "0"
+    # 153 authorities + 9 regions + England, one metric, one year
+    assert int(unchanged.split("│")[2].strip().replace(",", "")) == 163
+    listing = _run(["metrics"], tmp_path)
+    assert listing.returncode == 0 and "ehc_issued_20wk_pct" in listing.stdout
+
+
+def test_import_of_an_unmapped_file_is_a_clear_error(tmp_path: Path) -> None:
+    other = tmp_path / "something.csv"
+    other.write_text("a,b\n1,2\n")
+    init = _run(["init"], tmp_path)
+    assert init.returncode == 0, init.stderr[-2000:]
+    result = _run(["import", "ees", str(other)], tmp_path)
+    assert result.returncode == 2
+    assert "no mapping for 'something.csv'" in result.stderr
