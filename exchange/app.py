@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from exchange.db import create_engine, session_factory
-from exchange.http.graphql_endpoint import GraphQLParams, handle
+from exchange.http.admission import HttpContext, once, outcome
+from exchange.http.graphql_endpoint import GraphQLParams, Outcome, handle
+from exchange.http.middleware import RequestLog
+from exchange.http.ratelimit import open_limiter
 from exchange.logs import configure_logging
 from exchange.settings import Settings
 from exchange.viewer import Viewer
@@ -51,6 +55,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from exchange import wiring
 
     wiring.extend_services(services)
+    limiter = open_limiter(
+        settings.redis_url,
+        settings.cost_budget_per_hour,
+        settings.rate_limit_window,
+        settings.redis_prefix,
+    )
+    services.extras["rate_limiter"] = limiter
 
     async def execute(
         params: GraphQLParams, request: Request, viewer: Viewer
@@ -68,13 +79,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return _format(result)
 
     async def graphql(request: Request) -> Response:
-        viewer = await wiring.authenticate(services, request)
-        if isinstance(viewer, Response):
-            return viewer
+        # Authentication waits until a document has passed every size and cost limit.
+        authenticate = once(lambda: wiring.authenticate(services, request))
+
+        async def execute_http(params: GraphQLParams, request: Request) -> Outcome:
+            ctx = HttpContext(services, request, authenticate, limiter)
+            try:
+                result = await schema.execute(
+                    params.query,
+                    variable_values=params.variables,
+                    context_value=ctx,
+                    operation_name=params.operation_name,
+                )
+            finally:
+                await ctx.close()
+            return outcome(ctx, *_format(result))
+
         return await handle(
             request,
-            execute,
-            viewer,
+            execute_http,
             max_body=settings.max_body_bytes,
             max_batch=settings.max_batch,
             ide_html=wiring.graphiql_html,
@@ -93,8 +116,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await wiring.startup(services)
         yield
         await wiring.shutdown(services)
+        if limiter is not None:
+            await limiter.close()
         await engine.dispose()
 
     routes = [
@@ -103,7 +129,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         *wiring.extra_routes(services),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestLog), *wiring.middleware(services)],
+    )
     app.state.services = services
     app.state.schema = schema
     app.state.execute = execute

@@ -49,9 +49,19 @@ def disclose(
         return Disclosed(None, obs.symbol or NOT_AVAILABLE, obs.flags)
     if viewer.owns(obs.authority_id) and metric.self_reported:
         return Disclosed(obs.value, obs.symbol, obs.flags)
+    if numerator is not None and not _usable_numerator(obs, numerator, viewer):
+        numerator = None
     if is_small_number(obs, metric, numerator):
         return Disclosed(None, CONFIDENTIAL, obs.flags)
     return Disclosed(obs.value, obs.symbol, obs.flags)
+
+
+def _usable_numerator(obs: Observation, numerator: Observation, viewer: Viewer) -> bool:
+    """A numerator decides a rate's suppression only when the viewer could see it too, and it is
+    published the same way (named or pseudonymous): otherwise whether the rate is shown would say
+    something about a figure the viewer may not see, or link a pseudonym to a named figure.
+    An unusable numerator counts as unknown, and an unknown numerator suppresses the rate."""
+    return can_see(numerator, viewer) and numerator.pseudonymous == obs.pseudonymous
 
 
 def is_small_number(obs: Observation, metric: Metric, numerator: Observation | None) -> bool:

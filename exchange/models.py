@@ -1,17 +1,34 @@
 """Imports every model module so metadata (Alembic, tests) sees all tables."""
 
+from exchange.audit.models import AuditEntry
 from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.casestudies.models import (
+    CaseStudy,
+    CaseStudyOutcomeLink,
+    CaseStudyRevision,
+    SearchOutbox,
+)
 from exchange.db import Base
 from exchange.metrics.models import Metric
 from exchange.observations.models import Observation, ObservationRevision
+from exchange.peergroups.models import PeerGroup, PeerGroupMember
 from exchange.periods.models import Period
+from exchange.tokens.models import ApiToken
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
     "Authority",
     "Base",
+    "CaseStudy",
+    "CaseStudyOutcomeLink",
+    "CaseStudyRevision",
     "Metric",
     "Observation",
     "ObservationRevision",
+    "PeerGroup",
+    "PeerGroupMember",
     "Period",
+    "SearchOutbox",
     "StatisticalNeighbour",
 ]

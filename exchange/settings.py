@@ -38,6 +38,9 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_batch: int = 10
     cost_budget_per_hour: int = 50_000
+    max_query_cost: int = 1_000
+    rate_limit_window: int = 3600
+    redis_prefix: str = "dbvx"
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -71,6 +74,9 @@ class Settings:
             max_body_bytes=_int("EXCHANGE_MAX_BODY_BYTES", 1_000_000),
             max_batch=_int("EXCHANGE_MAX_BATCH", 10),
             cost_budget_per_hour=_int("EXCHANGE_COST_BUDGET_PER_HOUR", 50_000),
+            max_query_cost=_int("EXCHANGE_MAX_QUERY_COST", 1_000),
+            rate_limit_window=_int("EXCHANGE_RATE_LIMIT_WINDOW", 3600),
+            redis_prefix=os.environ.get("EXCHANGE_REDIS_PREFIX") or "dbvx",
             debug=os.environ.get("EXCHANGE_DEBUG", "") in {"1", "true", "yes"},
         )
 

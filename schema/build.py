@@ -13,13 +13,19 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from exchange.settings import Settings
+from schema import audit as audit_api
 from schema import authorities as authorities_api
+from schema import case_studies as case_studies_api
 from schema import comparison as comparison_api
 from schema import metrics as metrics_api
 from schema import node as node_api
 from schema import node_resolver, relay
 from schema import observations as observations_api
-from schema.errors import DomainErrors
+from schema import peer_groups as peer_groups_api
+from schema import publishing as publishing_api
+from schema import viewer as viewer_api
+from schema.cost import QueryCost
+from schema.errors import DomainErrors, QuietSchema
 
 
 @strawberry.type
@@ -51,15 +57,31 @@ class CoreQuery:
 
 
 # Each domain module contributes its own root fields; the API mirrors the domain folders.
-QUERY_TYPES: tuple[type, ...] = (CoreQuery,)
-MUTATION_TYPES: tuple[type, ...] = ()
-EXTRA_TYPES: list[type] = [authorities_api.Authority, observations_api.Observation]
+QUERY_TYPES: tuple[type, ...] = (
+    CoreQuery,
+    viewer_api.ViewerQuery,
+    publishing_api.PublishingQuery,
+    peer_groups_api.PeerGroupQuery,
+    audit_api.AuditQuery,
+    case_studies_api.CaseStudyQuery,
+)
+MUTATION_TYPES: tuple[type, ...] = (
+    publishing_api.PublishingMutation,
+    peer_groups_api.PeerGroupMutation,
+    case_studies_api.CaseStudyMutation,
+)
+EXTRA_TYPES: list[type] = [
+    authorities_api.Authority,
+    observations_api.Observation,
+    peer_groups_api.PeerGroup,
+    case_studies_api.CaseStudy,
+]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
     mutation = merge_types("Mutation", MUTATION_TYPES) if MUTATION_TYPES else None
-    return strawberry.Schema(
+    return QuietSchema(
         query=query,
         mutation=mutation,
         types=EXTRA_TYPES,
@@ -69,6 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
+            lambda: QueryCost(max_points=settings.max_query_cost),
             DomainErrors,
         ],
     )

@@ -4,12 +4,16 @@ from typing import Annotated
 
 import strawberry
 
+from exchange.authorities.models import Authority as AuthorityModel
 from exchange.comparison import service
 from exchange.disclosure import Disclosed
+from exchange.errors import InvalidInput, NotFound
+from exchange.peergroups import service as peergroups
 from schema.authorities import Authority
 from schema.context import Info
 from schema.enums import Direction, PeerGroup
 from schema.metrics import Metric, Period
+from schema.pseudonyms import Pseudonym, pseudonymiser
 
 
 @strawberry.type(
@@ -30,13 +34,30 @@ class Figure:
 class ComparisonEntry:
     entry: strawberry.Private[service.Entry]
 
-    @strawberry.field
-    def authority(self) -> Authority:
-        return Authority(model=self.entry.authority)
+    @strawberry.field(description="The authority; null for a pseudonymous entry.")
+    def authority(self) -> Authority | None:
+        return Authority(model=self.entry.authority) if self.entry.authority else None
 
-    @strawberry.field(description="How the entry is shown: the authority's name.")
+    @strawberry.field(
+        description="How the entry is shown: the authority's name, or a pseudonymous entry's label."
+    )
     def label(self) -> str:
-        return self.entry.authority.name
+        return self.entry.name
+
+    @strawberry.field(description="True when the figure is demo data (synthetic, not real).")
+    def is_demo(self) -> bool:
+        return self.entry.is_demo
+
+    @strawberry.field(
+        description="True for a figure published under a pseudonym (see pseudonym). Only "
+        "ENGLAND, REGION and AUTHORITY_TYPE comparisons include them, by their descriptors."
+    )
+    def is_pseudonymous(self) -> bool:
+        return self.entry.pseudonym is not None
+
+    @strawberry.field(description="Label and descriptors of a pseudonymous entry.")
+    def pseudonym(self) -> Pseudonym | None:
+        return Pseudonym(model=self.entry.pseudonym) if self.entry.pseudonym else None
 
     @strawberry.field
     def is_subject(self) -> bool:
@@ -170,6 +191,10 @@ class TrendPoint:
     def direction(self) -> Direction:
         return Direction(self.point.direction)
 
+    @strawberry.field(description="True when the authority's figure is demo data (not real).")
+    def is_demo(self) -> bool:
+        return self.point.is_demo
+
 
 @strawberry.type
 class Trend:
@@ -196,14 +221,37 @@ class Trend:
         return [TrendPoint(point=p) for p in self.result.points]
 
 
+PEER_GROUP_ARG = strawberry.argument(
+    description="A custom peer group you own (createPeerGroup); overrides peers. Custom groups "
+    "never include pseudonymous figures."
+)
+
+
+async def _custom_members(
+    info: Info, peer_group: strawberry.ID | None
+) -> list[AuthorityModel] | None:
+    if peer_group is None:
+        return None
+    ctx = info.context
+    try:
+        kind, key = ctx.signer.parse_global_id(str(peer_group))
+    except InvalidInput:
+        kind, key = "", ""
+    if kind != "PeerGroup":
+        raise NotFound("no peer group with this id", field="peerGroup")
+    return await ctx.read(lambda s: peergroups.members_for(s, ctx.viewer, key))
+
+
 async def comparison(
     info: Info,
     metric: str,
     period: str,
     authority: str,
     peers: PeerGroup = PeerGroup.STATISTICAL_NEIGHBOURS,
+    peer_group: Annotated[strawberry.ID | None, PEER_GROUP_ARG] = None,
 ) -> Comparison:
     ctx = info.context
+    members = await _custom_members(info, peer_group)
     result = await ctx.read(
         lambda s: service.compare(
             s,
@@ -212,6 +260,8 @@ async def comparison(
             period_label=period,
             authority_code=authority,
             peers=peers.value,
+            custom_members=members,
+            pseudonymiser=pseudonymiser(info),
         )
     )
     return Comparison(result=result)
@@ -224,8 +274,10 @@ async def trend(
     peers: PeerGroup = PeerGroup.STATISTICAL_NEIGHBOURS,
     from_: Annotated[str | None, strawberry.argument(name="from")] = None,
     to: str | None = None,
+    peer_group: Annotated[strawberry.ID | None, PEER_GROUP_ARG] = None,
 ) -> Trend:
     ctx = info.context
+    members = await _custom_members(info, peer_group)
     result = await ctx.read(
         lambda s: service.trend(
             s,
@@ -235,6 +287,8 @@ async def trend(
             peers=peers.value,
             start=from_,
             end=to,
+            custom_members=members,
+            pseudonymiser=pseudonymiser(info),
         )
     )
     return Trend(result=result)

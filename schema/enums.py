@@ -67,3 +67,19 @@ class AreaLevel(Enum):
     NATIONAL = "national"
     REGIONAL = "regional"
     LOCAL_AUTHORITY = "local_authority"
+
+
+@strawberry.enum(
+    description="Who may see a figure: PUBLIC (anyone, no token) or MEMBERS (any valid token)."
+)
+class Visibility(Enum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
+@strawberry.enum(description="What the presented token may do.")
+class ViewerRole(Enum):
+    ANONYMOUS = "anonymous"
+    PUBLISHER = "publisher"
+    ANALYST = "analyst"
+    ADMIN = "admin"

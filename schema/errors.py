@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
@@ -18,8 +20,16 @@ log = logging.getLogger("exchange.graphql")
 
 def map_error(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if original is None:
-        return error  # syntax and validation errors: already safe and useful
+    if original is None or isinstance(original, GraphQLError):
+        # syntax, validation and variable-coercion errors: already safe and useful
+        return error
+    if isinstance(original, RecursionError):
+        return GraphQLError(
+            "The request is nested too deeply.",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "TOO_DEEP"},
+        )
     if isinstance(original, DomainError):
         extensions = {"code": original.code}
         if original.field:
@@ -51,3 +61,11 @@ class DomainErrors(SchemaExtension):
             result.errors = [map_error(e) for e in result.errors]
         elif result is not None and getattr(result, "errors", None):
             result.errors = [map_error(e) for e in result.errors]  # type: ignore[union-attr]
+
+
+class QuietSchema(strawberry.Schema):
+    """strawberry logs every error with the client's query text; DomainErrors already logs the
+    unexpected ones, once, with their error id and stack. Expected errors are not logged."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None

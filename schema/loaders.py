@@ -13,6 +13,7 @@ from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.periods import repository as periods
 from exchange.periods.models import Period
+from schema.case_study_loaders import CaseStudyLoaders
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -27,6 +28,7 @@ class Loaders:
         )
         self.metric = DataLoader[int, Metric | None](self._metrics)
         self.period = DataLoader[int, Period | None](self._periods)
+        self.case_studies = CaseStudyLoaders(ctx)
 
     async def _authorities(self, ids: Sequence[int]) -> list[Authority | None]:
         rows = await self._ctx.read(lambda s: authorities.get_many(s, ids))

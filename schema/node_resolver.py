@@ -12,6 +12,7 @@ from schema.authorities import Authority
 from schema.context import Info
 from schema.node import Node
 from schema.observations import Observation
+from schema.pseudonyms import pseudonymiser
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
@@ -24,7 +25,9 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
         found = await ctx.read(lambda s: authorities.get_by_code(s, key))
         return Authority(model=found) if found else None
     if type_name == "Observation":
-        shown = await ctx.read(lambda s: observations.get_shown(s, ctx.viewer, key))
+        shown = await ctx.read(
+            lambda s: observations.get_shown(s, ctx.viewer, key, pseudonymiser(info))
+        )
         return Observation(shown=shown) if shown else None
     resolver = ctx.services.extras.get("node_resolvers", {}).get(type_name)
     if resolver is not None:

@@ -6,9 +6,10 @@ from exchange.observations import service
 from schema import relay
 from schema.authorities import Authority
 from schema.context import Info
-from schema.enums import AreaLevel
+from schema.enums import AreaLevel, Visibility
 from schema.metrics import Metric, Period
 from schema.node import Node
+from schema.pseudonyms import Pseudonym, pseudonymiser
 
 
 @strawberry.type(description="One figure: an area x metric x period, after disclosure control.")
@@ -36,15 +37,21 @@ class Observation(Node):
         return AreaLevel(self.shown.observation.area_level)
 
     @strawberry.field(
-        description="E92000001 for England, the region's GSS code, or the DfE LA code."
+        description="E92000001 for England, the region's GSS code, or the DfE LA code; for a "
+        "pseudonymous figure, its pseudonym label (the authority is never shown)."
     )
     def area_code(self) -> str:
+        if self.shown.authority_withheld:
+            return self.shown.pseudonym.label if self.shown.pseudonym else ""
         return self.shown.observation.area_code
 
-    @strawberry.field(description="The authority, for local-authority figures.")
+    @strawberry.field(
+        description="The authority, for local-authority figures; null for a pseudonymous figure "
+        "(except to its publisher)."
+    )
     async def authority(self, info: Info) -> Authority | None:
         oid = self.shown.observation.authority_id
-        if oid is None:
+        if oid is None or self.shown.authority_withheld:
             return None
         found = await info.context.loaders.authority.load(oid)
         return Authority(model=found) if found else None
@@ -79,6 +86,22 @@ class Observation(Node):
     @strawberry.field(description="True for demonstration figures (not real data).")
     def is_demo(self) -> bool:
         return self.shown.observation.is_demo
+
+    @strawberry.field(description="True when published under a pseudonym.")
+    def is_pseudonymous(self) -> bool:
+        return self.shown.observation.pseudonymous
+
+    @strawberry.field(description="The label and descriptors of a pseudonymous figure.")
+    def pseudonym(self) -> Pseudonym | None:
+        return Pseudonym(model=self.shown.pseudonym) if self.shown.pseudonym else None
+
+    @strawberry.field(description="PUBLIC (anyone) or MEMBERS (any valid token).")
+    def visibility(self) -> Visibility:
+        return Visibility(self.shown.observation.visibility)
+
+    @strawberry.field(description="True once its publisher has withdrawn it (see its history).")
+    def withdrawn(self) -> bool:
+        return self.shown.observation.withdrawn
 
 
 @strawberry.input
@@ -120,6 +143,7 @@ async def observations(
                 period_labels=f.periods,
                 offset=offset,
                 limit=limit,
+                pseudonymiser=pseudonymiser(info),
             )
         )
 

@@ -64,7 +64,7 @@ async def neighbours_of(
         .where(StatisticalNeighbour.authority_id.in_(authority_ids))
         .order_by(StatisticalNeighbour.authority_id, StatisticalNeighbour.rank)
     )
-    for sn, auth in (await session.execute(stmt)).tuples():
+    for sn, auth in (await session.execute(stmt)).all():
         out[sn.authority_id].append((sn, auth))
     return out
 

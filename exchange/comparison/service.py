@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,15 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
 from exchange.comparison import semantics
-from exchange.disclosure import Disclosed, disclose
+from exchange.disclosure import Disclosed, can_see, disclose
 from exchange.errors import InvalidInput, NotFound
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
+from exchange.observations import anonymity
 from exchange.observations import repository as observations
 from exchange.observations.models import Observation
 from exchange.periods import repository as periods
 from exchange.periods.labels import parse_label
 from exchange.periods.models import Period
+from exchange.pseudonyms import Descriptor, Pseudonym, Pseudonymiser
 from exchange.viewer import Viewer
 
 PEER_GROUPS = ("STATISTICAL_NEIGHBOURS", "REGION", "AUTHORITY_TYPE", "ENGLAND")
@@ -26,10 +28,17 @@ PEER_GROUPS = ("STATISTICAL_NEIGHBOURS", "REGION", "AUTHORITY_TYPE", "ENGLAND")
 
 @dataclass(frozen=True)
 class Entry:
-    authority: Authority
+    authority: Authority | None  # None for a pseudonymous entry: the authority is never shown
     is_subject: bool
     disclosed: Disclosed
     standing: semantics.Standing | None
+    label: str = ""
+    pseudonym: Pseudonym | None = None
+    is_demo: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.authority.name if self.authority is not None else self.label
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,23 @@ class Comparison:
     peer_group: str
     england: Disclosed
     region: Disclosed
+
+
+# Named groups whose membership a pseudonymous entry's descriptors already tell: its figures may
+# join these. Statistical neighbours and custom groups never take pseudonymous figures: whether a
+# label is in a group would say whether its publisher is one of a few named members, and a handful
+# of groups (or one custom group edited a few times) would single it out.
+PSEUDONYM_GROUPS = ("ENGLAND", "REGION", "AUTHORITY_TYPE")
+
+
+def _in_group(descriptor: Descriptor, group: str, subject: Authority) -> bool:
+    if group == "ENGLAND":
+        return True
+    if group == "REGION":
+        return descriptor.region_code == subject.region_code
+    if group == "AUTHORITY_TYPE":
+        return descriptor.type is not None and descriptor.type == subject.type
+    return False
 
 
 async def resolve_metric(session: AsyncSession, code: str) -> Metric:
@@ -68,8 +94,12 @@ async def resolve_period(session: AsyncSession, label: str, metric: Metric) -> P
     key = parse_label(label, metric.period_kind)
     period = await periods.get(session, key)
     if period is None:
-        raise NotFound(f"no data for period {key.label}", field="period")
+        raise _no_data(key.label)
     return period
+
+
+def _no_data(label: str) -> NotFound:
+    return NotFound(f"no data for period {label}", field="period")
 
 
 async def peer_members(
@@ -94,6 +124,7 @@ async def compare(
     authority_code: str,
     peers: str = "STATISTICAL_NEIGHBOURS",
     custom_members: Sequence[Authority] | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> Comparison:
     metric = await resolve_metric(session, metric_code)
     period = await resolve_period(session, period_label, metric)
@@ -101,12 +132,39 @@ async def compare(
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]
     people = {a.id: a for a in await authorities.get_many(session, ids)}
-    obs = await observations.for_authorities(session, metric.id, period.id, ids)
-    numerators = await _numerators(session, metric, period.id, ids)
+    policy = await anonymity.load_policy(session, pseudonymiser)
+    # "No data" must not depend on figures this viewer may not see (members-only, withheld).
+    if not await observations.any_visible(
+        session,
+        metric.id,
+        period.id,
+        visibilities=viewer.visibilities(),
+        hidden_publishers=policy.hidden_publishers(viewer),
+        viewer_authority_id=viewer.authority_id,
+    ):
+        raise _no_data(period.label)
+    obs = _named(await observations.for_authorities(session, metric.id, period.id, ids), viewer)
+    pseudo = await _pseudonymous(
+        session, metric, [period.id], subject, peers, custom_members, viewer, policy
+    )
+    numerators = await _numerators(
+        session, metric, period.id, [*ids, *(o.authority_id or 0 for o in pseudo)]
+    )
     disclosed = {i: disclose(obs.get(i), metric, viewer, numerators.get(i)) for i in ids}
-    ranked_values = {i: d.value for i, d in disclosed.items() if d.value is not None}
-    standing = semantics.standings(ranked_values, metric.polarity)  # type: ignore[arg-type]
-    stats = semantics.peer_stats([disclosed[i].value for i in peer_ids])
+    pseudo_disclosed = {
+        o.authority_id or 0: disclose(o, metric, viewer, numerators.get(o.authority_id or 0))
+        for o in pseudo
+    }
+    ranked_values: dict[Hashable, float] = {
+        i: d.value for i, d in disclosed.items() if d.value is not None
+    }
+    ranked_values.update(
+        {("p", a): d.value for a, d in pseudo_disclosed.items() if d.value is not None}
+    )
+    standing = semantics.standings(ranked_values, metric.polarity)
+    stats = semantics.peer_stats(
+        [disclosed[i].value for i in peer_ids] + [d.value for d in pseudo_disclosed.values()]
+    )
     areas = await observations.area_values(
         session,
         metric.id,
@@ -114,8 +172,34 @@ async def compare(
         [("national", "E92000001"), ("regional", subject.region_code)],
     )
     entries = [
-        Entry(people[i], i == subject.id, disclosed[i], standing.get(i)) for i in ids if i in people
+        Entry(
+            people[i],
+            i == subject.id,
+            disclosed[i],
+            standing.get(i),
+            label=people[i].name,
+            is_demo=_is_demo(obs.get(i), viewer),
+        )
+        for i in ids
+        if i in people
     ]
+    pseudo_people = {a.id: a for a in await authorities.get_many(session, list(pseudo_disclosed))}
+    for o in pseudo:
+        a = pseudo_people.get(o.authority_id or 0)
+        pseudonym = policy.pseudonym(a) if a is not None else None
+        if pseudonym is None:
+            continue
+        entries.append(
+            Entry(
+                None,
+                False,
+                pseudo_disclosed[o.authority_id or 0],
+                standing.get(("p", o.authority_id)),
+                label=pseudonym.label,
+                pseudonym=pseudonym,
+                is_demo=o.is_demo,
+            )
+        )
     entries.sort(key=_entry_order)
     subject_entry = next(e for e in entries if e.is_subject)
     return Comparison(
@@ -130,8 +214,46 @@ async def compare(
     )
 
 
+def _named(found: dict[int, Observation], viewer: Viewer) -> dict[int, Observation]:
+    """Named entries never show a pseudonymous figure (only its publisher sees it under its name):
+    to everyone else the authority has no figure, exactly like an authority that published none."""
+    return {i: o for i, o in found.items() if not o.pseudonymous or viewer.owns(i)}
+
+
+def _is_demo(obs: Observation | None, viewer: Viewer) -> bool:
+    return obs is not None and can_see(obs, viewer) and obs.is_demo
+
+
+async def _pseudonymous(
+    session: AsyncSession,
+    metric: Metric,
+    period_ids: Sequence[int],
+    subject: Authority,
+    peers: str,
+    custom_members: Sequence[Authority] | None,
+    viewer: Viewer,
+    policy: anonymity.PseudonymPolicy,
+) -> list[Observation]:
+    """Pseudonymous figures that join this comparison: shown to this viewer, not the viewer's own
+    (those appear under the viewer's name), and in a group their descriptors already place them."""
+    if not policy.visible:
+        return []
+    # Queried for every group, so the statements sent do not depend on the group either.
+    rows = await observations.pseudonymous_rows(session, metric.id, period_ids)
+    if custom_members is not None or peers not in PSEUDONYM_GROUPS:
+        return []
+    out = []
+    for o in rows:
+        if viewer.owns(o.authority_id) or policy.hides(o, viewer) or not can_see(o, viewer):
+            continue
+        descriptor = policy.descriptors.get(o.authority_id or 0)
+        if descriptor is not None and _in_group(descriptor, peers, subject):
+            out.append(o)
+    return out
+
+
 def _entry_order(e: Entry) -> tuple[int, int, str]:
-    return (0, e.standing.rank, e.authority.name) if e.standing else (1, 0, e.authority.name)
+    return (0, e.standing.rank, e.name) if e.standing else (1, 0, e.name)
 
 
 def _area(obs: Observation | None, metric: Metric, viewer: Viewer) -> Disclosed:
@@ -158,6 +280,7 @@ class TrendPoint:
     england: Disclosed
     region: Disclosed
     direction: str  # against the previous point
+    is_demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +302,7 @@ async def trend(
     start: str | None = None,
     end: str | None = None,
     custom_members: Sequence[Authority] | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> Trend:
     metric = await resolve_metric(session, metric_code)
     subject = await resolve_authority(session, authority_code)
@@ -190,14 +314,23 @@ async def trend(
     period_ids = [p.id for p in period_rows]
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]
+    policy = await anonymity.load_policy(session, pseudonymiser)
     rows = await observations.series_for_authorities(session, metric.id, period_ids, ids)
-    by_key = {(o.period_id, o.authority_id): o for o in rows}
+    by_key = {
+        (o.period_id, o.authority_id): o
+        for o in rows
+        if not o.pseudonymous or viewer.owns(o.authority_id)
+    }
+    pseudo = await _pseudonymous(
+        session, metric, period_ids, subject, peers, custom_members, viewer, policy
+    )
     numerators: dict[tuple[int, int | None], Observation] = {}
     if metric.disclosure_rule == "rate" and metric.numerator_code:
         num_metric = await metrics.get_by_code(session, metric.numerator_code)
         if num_metric:
+            wanted = sorted({*ids, *(o.authority_id or 0 for o in pseudo)})
             for o in await observations.series_for_authorities(
-                session, num_metric.id, period_ids, ids
+                session, num_metric.id, period_ids, wanted
             ):
                 numerators[(o.period_id, o.authority_id)] = o
     areas = await observations.area_values(
@@ -209,12 +342,16 @@ async def trend(
     points: list[TrendPoint] = []
     previous: float | None = None
     for p in period_rows:
-        own = disclose(
-            by_key.get((p.id, subject.id)), metric, viewer, numerators.get((p.id, subject.id))
-        )
+        own_obs = by_key.get((p.id, subject.id))
+        own = disclose(own_obs, metric, viewer, numerators.get((p.id, subject.id)))
         peer_vals = [
             disclose(by_key.get((p.id, i)), metric, viewer, numerators.get((p.id, i))).value
             for i in peer_ids
+        ]
+        peer_vals += [
+            disclose(o, metric, viewer, numerators.get((p.id, o.authority_id))).value
+            for o in pseudo
+            if o.period_id == p.id
         ]
         stats = semantics.peer_stats(peer_vals)
         if own.value is None and stats.count == 0:
@@ -230,6 +367,7 @@ async def trend(
                 direction=semantics.direction(previous, own.value, metric.polarity)
                 if points
                 else "NOT_COMPARABLE",
+                is_demo=_is_demo(own_obs, viewer),
             )
         )
         previous = own.value

@@ -34,6 +34,7 @@ class Observation(Base):
         UniqueConstraint("metric_id", "period_id", "area_level", "area_code"),
         Index("ix_observations_metric_period", "metric_id", "period_id"),
         Index("ix_observations_authority_metric", "authority_id", "metric_id"),
+        Index("ix_observations_pseudonymous", "pseudonymous"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

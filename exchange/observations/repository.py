@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.observations.models import Observation, ObservationRevision
@@ -174,12 +187,39 @@ async def page(
     visibilities: Sequence[str],
     offset: int,
     limit: int,
+    hidden_publishers: Collection[int] = (),
+    viewer_authority_id: int | None = None,
 ) -> tuple[list[Observation], int]:
-    conds = [Observation.visibility.in_(visibilities), Observation.withdrawn.is_(False)]
+    """A page of current observations.
+
+    Pseudonymous rows: those of ``hidden_publishers`` are left out entirely; filtering by authority
+    never finds a pseudonymous row (except the viewer's own); and they sort after the named rows of
+    their metric and period by their random public id, so their position says nothing about who
+    published them.
+    """
+    conds: list[ColumnElement[bool]] = [
+        Observation.visibility.in_(visibilities),
+        Observation.withdrawn.is_(False),
+    ]
+    if hidden_publishers:
+        conds.append(
+            not_(
+                and_(
+                    Observation.pseudonymous.is_(True),
+                    Observation.authority_id.in_(sorted(hidden_publishers)),
+                )
+            )
+        )
     if metric_ids is not None:
         conds.append(Observation.metric_id.in_(metric_ids))
     if authority_ids is not None:
         conds.append(Observation.authority_id.in_(authority_ids))
+        own = (
+            Observation.authority_id == viewer_authority_id
+            if viewer_authority_id is not None
+            else false()
+        )
+        conds.append(or_(Observation.pseudonymous.is_(False), own))
     if period_ids is not None:
         conds.append(Observation.period_id.in_(period_ids))
     where = and_(*conds)
@@ -191,7 +231,11 @@ async def page(
             Observation.metric_id,
             Observation.period_id,
             Observation.area_level,
-            Observation.area_code,
+            Observation.pseudonymous,
+            case(
+                (Observation.pseudonymous.is_(True), Observation.public_id),
+                else_=Observation.area_code,
+            ),
         )
         .offset(offset)
         .limit(limit)
@@ -221,3 +265,148 @@ def now() -> datetime:
 async def get_by_public_id(session: AsyncSession, public_id: str) -> Observation | None:
     stmt = select(Observation).where(Observation.public_id == public_id)
     return (await session.execute(stmt)).scalars().first()
+
+
+async def pseudonymous_series(session: AsyncSession) -> list[tuple[int, int, int]]:
+    """(authority id, metric id, period id) of every pseudonymous authority figure, withdrawn too:
+    a withdrawn figure was seen while it was up."""
+    stmt = select(Observation.authority_id, Observation.metric_id, Observation.period_id).where(
+        Observation.pseudonymous.is_(True),
+        Observation.area_level == "local_authority",
+        Observation.authority_id.is_not(None),
+    )
+    return [(a or 0, m, p) for a, m, p in (await session.execute(stmt)).all()]
+
+
+async def named_holders(
+    session: AsyncSession,
+    metric_ids: Sequence[int],
+    period_ids: Sequence[int],
+    authority_ids: Sequence[int],
+) -> list[tuple[int, int, int]]:
+    """(metric id, period id, authority id) of named figures (any visibility, withdrawn too) of
+    these authorities for the given metrics and periods; callers keep the pairs they need."""
+    if not metric_ids or not period_ids or not authority_ids:
+        return []
+    stmt = select(Observation.metric_id, Observation.period_id, Observation.authority_id).where(
+        Observation.pseudonymous.is_(False),
+        Observation.area_level == "local_authority",
+        Observation.authority_id.is_not(None),
+        Observation.metric_id.in_(set(metric_ids)),
+        Observation.period_id.in_(set(period_ids)),
+        Observation.authority_id.in_(set(authority_ids)),
+    )
+    return [(m, p, a or 0) for m, p, a in (await session.execute(stmt)).all()]
+
+
+async def for_authority_series(
+    session: AsyncSession,
+    authority_id: int,
+    metric_ids: Sequence[int],
+    period_ids: Sequence[int],
+    *,
+    lock: bool = False,
+) -> dict[tuple[int, int], Observation]:
+    """One authority's current rows for these metrics and periods, keyed (metric id, period id).
+
+    ``lock`` takes row locks (SELECT … FOR UPDATE) where the database has them (PostgreSQL);
+    SQLite serialises writers instead. Either way a concurrent writer that slips in between is
+    caught by the unique (observation_id, revision) constraint and the caller retries.
+    """
+    if not metric_ids or not period_ids:
+        return {}
+    stmt = select(Observation).where(
+        Observation.area_level == "local_authority",
+        Observation.authority_id == authority_id,
+        Observation.metric_id.in_(set(metric_ids)),
+        Observation.period_id.in_(set(period_ids)),
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    rows = (await session.execute(stmt.execution_options(populate_existing=True))).scalars()
+    return {(o.metric_id, o.period_id): o for o in rows}
+
+
+async def delete_observations(session: AsyncSession, observation_ids: Sequence[int]) -> None:
+    """Remove observations with their revisions: only ever used to replace synthetic demo rows."""
+    if not observation_ids:
+        return
+    await session.execute(
+        delete(ObservationRevision).where(ObservationRevision.observation_id.in_(observation_ids))
+    )
+    await session.execute(delete(Observation).where(Observation.id.in_(observation_ids)))
+
+
+async def demo_count(session: AsyncSession, metric_ids: Sequence[int]) -> int:
+    if not metric_ids:
+        return 0
+    stmt = select(func.count(Observation.id)).where(
+        Observation.is_demo.is_(True), Observation.metric_id.in_(metric_ids)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def pseudonymous_rows(
+    session: AsyncSession, metric_id: int, period_ids: Sequence[int]
+) -> list[Observation]:
+    """Pseudonymous authority figures of one metric, in random public-id order."""
+    if not period_ids:
+        return []
+    stmt = (
+        select(Observation)
+        .where(
+            Observation.metric_id == metric_id,
+            Observation.period_id.in_(period_ids),
+            Observation.area_level == "local_authority",
+            Observation.pseudonymous.is_(True),
+        )
+        .order_by(Observation.public_id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Observation]:
+    """Fresh copies (the session may hold stale ones after bulk updates), in id order."""
+    if not ids:
+        return []
+    stmt = (
+        select(Observation)
+        .where(Observation.id.in_(set(ids)))
+        .order_by(Observation.id)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def any_visible(
+    session: AsyncSession,
+    metric_id: int,
+    period_id: int,
+    *,
+    visibilities: Sequence[str],
+    hidden_publishers: Collection[int],
+    viewer_authority_id: int | None,
+) -> bool:
+    """Whether this viewer can see any figure (any area) of a metric for a period: members-only
+    and withheld pseudonymous figures do not count, except the viewer's own."""
+    own = (
+        Observation.authority_id == viewer_authority_id
+        if viewer_authority_id is not None
+        else false()
+    )
+    conds: list[ColumnElement[bool]] = [
+        Observation.metric_id == metric_id,
+        Observation.period_id == period_id,
+        Observation.withdrawn.is_(False),
+        or_(Observation.visibility.in_(visibilities), own),
+    ]
+    if hidden_publishers:
+        conds.append(
+            or_(
+                Observation.pseudonymous.is_(False),
+                Observation.authority_id.not_in(sorted(hidden_publishers)),
+                own,
+            )
+        )
+    stmt = select(Observation.id).where(and_(*conds)).limit(1)
+    return (await session.execute(stmt)).first() is not None

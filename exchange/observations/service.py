@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities import repository as authorities
-from exchange.disclosure import Disclosed, disclose
+from exchange.authorities.models import Authority
+from exchange.disclosure import NOT_AVAILABLE, Disclosed, can_see, disclose
 from exchange.errors import NotFound
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
-from exchange.observations import repository
-from exchange.observations.models import Observation
+from exchange.observations import anonymity, repository
+from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods import repository as periods
 from exchange.periods.labels import parse_label
+from exchange.pseudonyms import Pseudonym, Pseudonymiser
 from exchange.viewer import Viewer
 
 
@@ -24,6 +26,10 @@ class Shown:
     observation: Observation
     metric: Metric
     disclosed: Disclosed
+    # Set for pseudonymous rows: the label and descriptors shown instead of the authority.
+    pseudonym: Pseudonym | None = None
+    # True when the authority must not be shown to this viewer (pseudonymous, not the publisher).
+    authority_withheld: bool = False
 
 
 async def list_observations(
@@ -35,6 +41,7 @@ async def list_observations(
     period_labels: Sequence[str] | None,
     offset: int,
     limit: int,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> tuple[list[Shown], int]:
     metric_ids: list[int] | None = None
     catalogue: dict[str, Metric] = {}
@@ -61,6 +68,7 @@ async def list_observations(
             period = await periods.get(session, parse_label(label))
             if period is not None:
                 period_ids.append(period.id)
+    policy = await anonymity.load_policy(session, pseudonymiser)
     rows, total = await repository.page(
         session,
         metric_ids=metric_ids,
@@ -69,14 +77,43 @@ async def list_observations(
         visibilities=viewer.visibilities(),
         offset=offset,
         limit=limit,
+        hidden_publishers=policy.hidden_publishers(viewer),
+        viewer_authority_id=viewer.authority_id,
     )
     by_id = await metrics.get_many(session, sorted({o.metric_id for o in rows}))
     numerators = await _numerators(session, rows, by_id)
+    people = await _pseudonymous_authorities(session, rows)
     shown = [
-        Shown(o, by_id[o.metric_id], disclose(o, by_id[o.metric_id], viewer, numerators.get(o.id)))
-        for o in rows
+        _shown(o, by_id[o.metric_id], viewer, policy, numerators.get(o.id), people) for o in rows
     ]
     return shown, total
+
+
+def _shown(
+    o: Observation,
+    metric: Metric,
+    viewer: Viewer,
+    policy: anonymity.PseudonymPolicy,
+    numerator: Observation | None,
+    people: dict[int, Authority],
+) -> Shown:
+    pseudonym = None
+    if o.pseudonymous and o.authority_id in people:
+        pseudonym = policy.pseudonym(people[o.authority_id])
+    return Shown(
+        o,
+        metric,
+        disclose(o, metric, viewer, numerator),
+        pseudonym=pseudonym,
+        authority_withheld=o.pseudonymous and not viewer.owns(o.authority_id),
+    )
+
+
+async def _pseudonymous_authorities(
+    session: AsyncSession, rows: Sequence[Observation]
+) -> dict[int, Authority]:
+    ids = sorted({o.authority_id for o in rows if o.pseudonymous and o.authority_id})
+    return {a.id: a for a in await authorities.get_many(session, ids)}
 
 
 async def _numerators(
@@ -105,13 +142,88 @@ async def _numerators(
     return out
 
 
-async def get_shown(session: AsyncSession, viewer: Viewer, public_id: str) -> Shown | None:
-    """One observation by public id; None when it does not exist or the viewer may not see it."""
-    from exchange.disclosure import can_see
-
+async def get_shown(
+    session: AsyncSession,
+    viewer: Viewer,
+    public_id: str,
+    pseudonymiser: Pseudonymiser | None = None,
+    *,
+    include_withdrawn: bool = False,
+) -> Shown | None:
+    """One observation by public id; None when it does not exist or the viewer may not see it
+    (the same answer either way). ``include_withdrawn`` lets a publisher reach its own withdrawn
+    figures (for their history)."""
     obs = await repository.get_by_public_id(session, public_id)
-    if obs is None or not can_see(obs, viewer):
+    if obs is None:
+        return None
+    own_withdrawn = include_withdrawn and obs.withdrawn and viewer.owns(obs.authority_id)
+    if not (can_see(obs, viewer) or own_withdrawn):
+        return None
+    policy = await anonymity.load_policy(session, pseudonymiser)
+    if policy.hides(obs, viewer):
         return None
     metric = (await metrics.get_many(session, [obs.metric_id]))[obs.metric_id]
     numerators = await _numerators(session, [obs], {metric.id: metric})
-    return Shown(obs, metric, disclose(obs, metric, viewer, numerators.get(obs.id)))
+    people = await _pseudonymous_authorities(session, [obs])
+    return _shown(obs, metric, viewer, policy, numerators.get(obs.id), people)
+
+
+async def shown_many(
+    session: AsyncSession,
+    viewer: Viewer,
+    rows: Sequence[Observation],
+    pseudonymiser: Pseudonymiser | None = None,
+) -> list[Shown]:
+    """Rows already in hand (e.g. just published) through disclosure control, in order; rows this
+    viewer may not see are left out."""
+    policy = await anonymity.load_policy(session, pseudonymiser)
+    visible = [o for o in rows if (can_see(o, viewer) or viewer.owns(o.authority_id))]
+    visible = [o for o in visible if not policy.hides(o, viewer)]
+    by_id = await metrics.get_many(session, sorted({o.metric_id for o in visible}))
+    numerators = await _numerators(session, visible, by_id)
+    people = await _pseudonymous_authorities(session, visible)
+    return [
+        _shown(o, by_id[o.metric_id], viewer, policy, numerators.get(o.id), people) for o in visible
+    ]
+
+
+@dataclass(frozen=True)
+class RevisionShown:
+    revision: ObservationRevision
+    disclosed: Disclosed
+    hidden: bool  # this revision was members-only and the viewer is anonymous
+
+
+async def history(
+    session: AsyncSession,
+    viewer: Viewer,
+    public_id: str,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> tuple[Shown, list[RevisionShown]] | None:
+    """Every revision of one observation, oldest first, each through disclosure control.
+
+    Nothing in a revision names who published it: the publisher's token is kept in the audit log,
+    which only administrators can read."""
+    shown = await get_shown(session, viewer, public_id, pseudonymiser, include_withdrawn=True)
+    if shown is None:
+        return None
+    current = shown.observation
+    numerators = await _numerators(session, [current], {shown.metric.id: shown.metric})
+    out: list[RevisionShown] = []
+    for rev in await repository.history(session, current.id):
+        as_obs = Observation(
+            authority_id=current.authority_id,
+            value=rev.value,
+            symbol=rev.symbol,
+            flags=rev.flags,
+            visibility=rev.visibility,
+            pseudonymous=rev.pseudonymous,
+            withdrawn=False,
+        )
+        hidden = not can_see(as_obs, viewer)
+        if rev.withdrawn:
+            disclosed = Disclosed(None, NOT_AVAILABLE, "")
+        else:
+            disclosed = disclose(as_obs, shown.metric, viewer, numerators.get(current.id))
+        out.append(RevisionShown(rev, disclosed, hidden))
+    return shown, out

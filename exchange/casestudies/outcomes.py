@@ -1,0 +1,326 @@
+"""What the figures say about a case study's claims, and who improved on a metric.
+
+Outcome link: for (authority, metric, baseline period, follow-up period) the authority's own
+disclosed values at both periods, the change, and its statistical neighbours' median change over
+the same periods ("down 15 points while neighbours fell 2"). Peer changes use peers with a
+disclosed value at both periods only.
+
+A pseudonymous case study never shows its author's own figures (or its neighbours', which would
+identify it) to anyone but its author: matching the figures against published DfE data would
+name the authority. Its links show England's median change instead.
+
+Every value goes through exchange.disclosure; pseudonymous figures are treated as missing here
+(except for their own publisher), so no named authority's series is completed from one.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from exchange.authorities import repository as authorities
+from exchange.authorities.models import Authority
+from exchange.comparison import semantics
+from exchange.comparison.service import (
+    peer_members,
+    resolve_authority,
+    resolve_metric,
+    resolve_period,
+)
+from exchange.disclosure import MISSING, Disclosed, disclose
+from exchange.errors import DomainError, InvalidInput
+from exchange.metrics import repository as metrics
+from exchange.metrics.models import Metric
+from exchange.observations import repository as observations
+from exchange.observations.models import Observation
+from exchange.periods.models import Period
+from exchange.viewer import Viewer
+
+STATISTICAL_NEIGHBOURS = "STATISTICAL_NEIGHBOURS"
+ENGLAND = "ENGLAND"
+
+
+@dataclass(frozen=True)
+class OutcomeKey:
+    authority_id: int
+    metric_id: int
+    baseline_period_id: int
+    follow_up_period_id: int
+    withheld: bool  # pseudonymous case study, seen by someone other than its author
+
+
+@dataclass(frozen=True)
+class Outcome:
+    baseline: Disclosed
+    follow_up: Disclosed
+    change: float | None
+    direction: str
+    peer_group: str
+    peer_median_change: float | None
+    peer_count: int
+    peer_direction: str
+    withheld: bool
+    summary: str | None
+
+
+def _change(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None:
+        return None
+    return round(b - a, 9)
+
+
+def _shown(
+    obs: Observation | None, metric: Metric, viewer: Viewer, numerator: Observation | None
+) -> Disclosed:
+    if obs is not None and obs.pseudonymous and not viewer.owns(obs.authority_id):
+        return MISSING
+    return disclose(obs, metric, viewer, numerator)
+
+
+class _Series:
+    """Observations of one metric for some authorities and periods, plus rate numerators."""
+
+    def __init__(self, metric: Metric) -> None:
+        self.metric = metric
+        self.values: dict[tuple[int, int | None], Observation] = {}
+        self.numerators: dict[tuple[int, int | None], Observation] = {}
+
+    async def load(
+        self, session: AsyncSession, period_ids: Sequence[int], authority_ids: Sequence[int]
+    ) -> None:
+        ids = sorted(set(authority_ids))
+        pids = sorted(set(period_ids))
+        for o in await observations.series_for_authorities(session, self.metric.id, pids, ids):
+            self.values[(o.period_id, o.authority_id)] = o
+        if self.metric.disclosure_rule == "rate" and self.metric.numerator_code:
+            num = await metrics.get_by_code(session, self.metric.numerator_code)
+            if num is not None:
+                for o in await observations.series_for_authorities(session, num.id, pids, ids):
+                    self.numerators[(o.period_id, o.authority_id)] = o
+
+    def value(self, viewer: Viewer, period_id: int, authority_id: int) -> Disclosed:
+        key = (period_id, authority_id)
+        return _shown(self.values.get(key), self.metric, viewer, self.numerators.get(key))
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(float(statistics.median(values)), 9) if values else None
+
+
+def format_number(x: float) -> str:
+    x = abs(x)
+    if x >= 100:
+        return f"{x:,.0f}"
+    text = f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _movement(change: float, unit: str) -> str:
+    if change == 0:
+        return "unchanged"
+    words = " points" if unit == "percent" else ""
+    return f"{'up' if change > 0 else 'down'} {format_number(change)}{words}"
+
+
+def _peer_verb(change: float, unit: str) -> str:
+    if change == 0:
+        return "stayed level"
+    words = " points" if unit == "percent" else ""
+    return f"{'rose' if change > 0 else 'fell'} {format_number(change)}{words}"
+
+
+def summarise(
+    change: float | None, peer_change: float | None, peer_group: str, unit: str
+) -> str | None:
+    group = "statistical neighbours" if peer_group == STATISTICAL_NEIGHBOURS else "England's median"
+    if change is None:
+        if peer_change is None:
+            return None
+        return f"{group} {_peer_verb(peer_change, unit)}"
+    own = _movement(change, unit)
+    if peer_change is None:
+        return own
+    return f"{own} while {group} {_peer_verb(peer_change, unit)}"
+
+
+async def resolve(
+    session: AsyncSession, viewer: Viewer, keys: Sequence[OutcomeKey]
+) -> list[Outcome]:
+    """Outcomes for many links at once: a constant number of statements per distinct metric."""
+    if not keys:
+        return []
+    by_metric = await metrics.get_many(session, sorted({k.metric_id for k in keys}))
+    named = sorted({k.authority_id for k in keys if not k.withheld})
+    neighbours = {
+        a: [n.id for _, n in rows]
+        for a, rows in (await authorities.neighbours_of(session, named)).items()
+    }
+    everyone: list[int] = []
+    if any(k.withheld for k in keys):
+        everyone = [a.id for a in await authorities.all_authorities(session)]
+    series: dict[int, _Series] = {}
+    wanted_periods: dict[int, set[int]] = defaultdict(set)
+    wanted_authorities: dict[int, set[int]] = defaultdict(set)
+    for k in keys:
+        wanted_periods[k.metric_id] |= {k.baseline_period_id, k.follow_up_period_id}
+        if k.withheld:
+            wanted_authorities[k.metric_id] |= set(everyone)
+        else:
+            wanted_authorities[k.metric_id] |= {k.authority_id, *neighbours.get(k.authority_id, [])}
+    for metric_id, metric in by_metric.items():
+        s = series[metric_id] = _Series(metric)
+        await s.load(
+            session, sorted(wanted_periods[metric_id]), sorted(wanted_authorities[metric_id])
+        )
+    out = []
+    for k in keys:
+        s = series[k.metric_id]
+        metric = s.metric
+        if k.withheld:
+            baseline = follow_up = Disclosed(None, None)
+            peers, group = everyone, ENGLAND
+        else:
+            baseline = s.value(viewer, k.baseline_period_id, k.authority_id)
+            follow_up = s.value(viewer, k.follow_up_period_id, k.authority_id)
+            peers, group = neighbours.get(k.authority_id, []), STATISTICAL_NEIGHBOURS
+        changes = [
+            c
+            for p in peers
+            if (
+                c := _change(
+                    s.value(viewer, k.baseline_period_id, p).value,
+                    s.value(viewer, k.follow_up_period_id, p).value,
+                )
+            )
+            is not None
+        ]
+        peer_change = _median(changes)
+        change = _change(baseline.value, follow_up.value)
+        out.append(
+            Outcome(
+                baseline=baseline,
+                follow_up=follow_up,
+                change=change,
+                direction=semantics.direction(baseline.value, follow_up.value, metric.polarity),
+                peer_group=group,
+                peer_median_change=peer_change,
+                peer_count=len(changes),
+                peer_direction=semantics.direction(
+                    0.0 if peer_change is not None else None, peer_change, metric.polarity
+                ),
+                withheld=k.withheld,
+                summary=summarise(change, peer_change, group, metric.unit),
+            )
+        )
+    return out
+
+
+# -- improvers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImproverEntry:
+    authority: Authority
+    is_subject: bool
+    baseline: Disclosed
+    follow_up: Disclosed
+    change: float | None
+    improvement: float | None  # the change signed so that larger is better
+    direction: str
+    standing: semantics.Standing | None
+
+
+@dataclass(frozen=True)
+class Improvers:
+    metric: Metric
+    baseline_period: Period
+    follow_up_period: Period
+    subject: Authority
+    peer_group: str
+    entries: list[ImproverEntry]  # ranked best first, then those without both values
+    peer_median_change: float | None
+    peer_count: int
+
+
+def improvement(change: float | None, polarity: str) -> float | None:
+    """Polarity-aware: a fall is an improvement when lower is better. Neutral metrics rank by
+    the change itself (largest increase first), as comparisons rank neutral values."""
+    if change is None:
+        return None
+    return -change if polarity == "lower_is_better" else change
+
+
+async def _period(session: AsyncSession, label: str, metric: Metric, field: str) -> Period:
+    try:
+        return await resolve_period(session, label, metric)
+    except DomainError as exc:
+        exc.field = field  # the argument the caller passed, not the generic "period"
+        raise
+
+
+async def improvers(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    metric_code: str,
+    from_label: str,
+    to_label: str,
+    authority_code: str,
+    peers: str = STATISTICAL_NEIGHBOURS,
+) -> Improvers:
+    metric = await resolve_metric(session, metric_code)
+    baseline_period = await _period(session, from_label, metric, "from")
+    follow_up_period = await _period(session, to_label, metric, "to")
+    if baseline_period.start_year >= follow_up_period.start_year:
+        raise InvalidInput(
+            "to", f"'to' ({to_label}) must come after 'from' ({from_label})", "PERIOD_ORDER"
+        )
+    subject = await resolve_authority(session, authority_code)
+    peer_ids = await peer_members(session, subject, peers)
+    ids = [subject.id, *peer_ids]
+    people = {a.id: a for a in await authorities.get_many(session, ids)}
+    s = _Series(metric)
+    await s.load(session, [baseline_period.id, follow_up_period.id], ids)
+    rows: dict[int, tuple[Disclosed, Disclosed, float | None]] = {}
+    for i in ids:
+        b = s.value(viewer, baseline_period.id, i)
+        f = s.value(viewer, follow_up_period.id, i)
+        rows[i] = (b, f, _change(b.value, f.value))
+    gains = {
+        i: g for i, (_, _, c) in rows.items() if (g := improvement(c, metric.polarity)) is not None
+    }
+    standing = semantics.standings(gains, "higher_is_better")  # type: ignore[arg-type]
+    entries = [
+        ImproverEntry(
+            authority=people[i],
+            is_subject=i == subject.id,
+            baseline=rows[i][0],
+            follow_up=rows[i][1],
+            change=rows[i][2],
+            improvement=gains.get(i),
+            direction=semantics.direction(rows[i][0].value, rows[i][1].value, metric.polarity),
+            standing=standing.get(i),
+        )
+        for i in ids
+        if i in people
+    ]
+    entries.sort(
+        key=lambda e: (
+            (0, e.standing.rank, e.authority.name) if e.standing else (1, 0, e.authority.name)
+        )
+    )
+    peer_changes = [c for i in peer_ids if (c := rows[i][2]) is not None]
+    return Improvers(
+        metric=metric,
+        baseline_period=baseline_period,
+        follow_up_period=follow_up_period,
+        subject=subject,
+        peer_group=peers,
+        entries=entries,
+        peer_median_change=_median(peer_changes),
+        peer_count=len(peer_changes),
+    )
