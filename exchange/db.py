@@ -37,6 +37,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -51,6 +52,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option marking a connection whose transaction will write (see ``transaction``).
+WRITE = {"sqlite_write": True}
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A writing transaction takes SQLite's write lock when it starts (waiting up to the busy
+    timeout for another writer): its reads then see the state it writes on. Otherwise the sqlite3
+    module would only lock at the first INSERT/UPDATE, after SELECTs that each saw the latest
+    commit, so two publishers could both read revision n and both write n + 1. Reading
+    transactions keep the driver's default (no lock until a write): WAL readers never wait."""
+    if conn.get_execution_options().get("sqlite_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -59,4 +74,5 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """The unit of work: services flush, this boundary commits (or rolls back on any error)."""
     async with factory() as session, session.begin():
+        await session.connection(execution_options=WRITE)
         yield session

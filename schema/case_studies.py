@@ -489,6 +489,25 @@ _FACET_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Facet values must round-trip into CaseStudyFilter: the index stores enum values (codes), the
+# filter takes GraphQL enum names.
+_FACET_ENUMS: dict[str, type[Enum]] = {
+    "theme": Theme,
+    "phase": DbvPhase,
+    "authority_type": AuthorityType,
+}
+
+
+def _facet_value(field: str, raw: str) -> str:
+    enum = _FACET_ENUMS.get(field)
+    if enum is None:
+        return raw
+    try:
+        return enum(raw).name
+    except ValueError:
+        return raw
+
+
 async def _facets(info: Info, raw: dict[str, dict[str, int]]) -> list[Facet]:
     labels = dict(_FACET_LABELS)
     codes = sorted(raw.get("metric", {}))
@@ -499,7 +518,9 @@ async def _facets(info: Info, raw: dict[str, dict[str, int]]) -> list[Facet]:
         Facet(
             field=name,
             values=[
-                FacetValue(value=v, label=labels.get(name, {}).get(v, v), count=n)
+                FacetValue(
+                    value=_facet_value(name, v), label=labels.get(name, {}).get(v, v), count=n
+                )
                 for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
         )

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as _Info
 
+from exchange.db import WRITE
 from exchange.settings import Settings
 from exchange.viewer import ANONYMOUS, Viewer
 from schema.ids import Signer
@@ -57,6 +58,8 @@ class Context:
                 self._session = self.services.sessions()
             session = self._session
             try:
+                if not session.in_transaction():
+                    await session.connection(execution_options=WRITE)  # SQLite: lock first
                 yield session
                 await session.commit()
             except BaseException:

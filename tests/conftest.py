@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -92,35 +94,85 @@ class Database:
         return session_factory(self.engine)
 
 
+async def _build(url: str, load: str) -> None:
+    await upgrade_async(url)
+    if load == "none":
+        return
+    from seed.bootstrap import initialise, load_reference
+
+    engine = create_engine(url)
+    try:
+        if load == "all":
+            await initialise(session_factory(engine))
+        else:
+            async with transaction(session_factory(engine)) as session:
+                await load_reference(session)
+        if url.startswith("sqlite"):
+            async with engine.connect() as conn:  # fold the WAL into the file before copying it
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        await engine.dispose()
+
+
+# (backend, load) -> a database built once per test process and copied for every test that asks:
+# migrating and loading reference data took ~1 s a database, and hundreds of tests want one.
+_TEMPLATES: dict[tuple[str, str], str] = {}
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="exchange-test-templates-"))
+
+
+async def _template(backend: str, load: str) -> str:
+    key = (backend, load)
+    if key not in _TEMPLATES:
+        name = f"exchange_tpl_{load}_{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{_TEMPLATE_DIR / (name + '.db')}"
+        else:
+            url = await _create_pg_database(name)
+        await _build(url, load)
+        _TEMPLATES[key] = url
+    return _TEMPLATES[key]
+
+
+async def drop_templates() -> None:
+    for url in _TEMPLATES.values():
+        if not url.startswith("sqlite"):
+            await _drop_pg_database(url.rsplit("/", 1)[1])
+    _TEMPLATES.clear()
+    shutil.rmtree(_TEMPLATE_DIR, ignore_errors=True)
+
+
 async def make_database(backend: str, tmp: Path, *, load: str) -> tuple[Database, Any]:
-    """load: "none" (schema only), "reference" (authorities, neighbours, metrics) or "all" (+ DfE data)."""
+    """load: "none" (schema only), "reference" (authorities, neighbours, metrics) or "all" (+ DfE data).
+
+    Each database is a copy of a per-process template built the ordinary way (migrations, then
+    the loaders), so tests still see exactly what `exchange init` produces."""
     name = f"exchange_test_{uuid.uuid4().hex[:10]}"
+    template = await _template(backend, load)
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / (name + '.db')}"
+        path = tmp / (name + ".db")
+        shutil.copyfile(template.split(":///", 1)[1], path)
+        url = f"sqlite+aiosqlite:///{path}"
 
         async def cleanup() -> None:
             return None
     else:
-        url = await _create_pg_database(name)
+        template_name = template.rsplit("/", 1)[1]
+        await _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
         async def cleanup() -> None:
             await _drop_pg_database(name)
 
-    await upgrade_async(url)
     settings = replace(
         Settings.from_env(), database_url=url, data_dir=tmp, secret_key="test-secret-" + name
     )
-    engine = create_engine(url)
-    db = Database(backend, url, settings, engine)
-    if load in ("reference", "all"):
-        from seed.bootstrap import initialise, load_reference
+    return Database(backend, url, settings, create_engine(url)), cleanup
 
-        if load == "all":
-            await initialise(db.sessions)
-        else:
-            async with transaction(db.sessions) as session:
-                await load_reference(session)
-    return db, cleanup
+
+@pytest_asyncio.fixture(scope="session", autouse=True)
+async def _drop_template_databases() -> AsyncIterator[None]:
+    yield
+    await drop_templates()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -42,10 +42,11 @@ async def get_many_by_public_ids(
     ids = sorted({p for p in public_ids if p and len(p) <= 32})
     if not ids:
         return {}
+    # status is checked here, not in SQL: given "status = ?" SQLite picks the status index and
+    # walks every published case study (14 ms at 20,000) instead of the unique public id.
     stmt = select(CaseStudy).where(CaseStudy.public_id.in_(ids))
-    if status is not None:
-        stmt = stmt.where(CaseStudy.status == status)
-    return {c.public_id: c for c in (await session.execute(stmt)).scalars()}
+    found = (await session.execute(stmt)).scalars()
+    return {c.public_id: c for c in found if status is None or c.status == status}
 
 
 async def links_for(

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +36,14 @@ class Observation(Base):
         Index("ix_observations_metric_period", "metric_id", "period_id"),
         Index("ix_observations_authority_metric", "authority_id", "metric_id"),
         Index("ix_observations_pseudonymous", "pseudonymous"),
+        # Only the (few) pseudonymous rows: what every comparison looks up (migration 0004).
+        Index(
+            "ix_observations_pseudonymous_only",
+            "metric_id",
+            "period_id",
+            sqlite_where=text("pseudonymous = 1"),
+            postgresql_where=text("pseudonymous = true"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -38,6 +38,13 @@ FACETS: tuple[tuple[str, str, str], ...] = (
 _ENUM_FACETS = {"theme", "phase", "authority_type"}  # GraphQL enum names are upper case
 _INT_FACETS = {"evidence_strength", "year"}
 
+
+def _url_value(facet: str, value: str) -> str:
+    """Enum facets in URLs as the codes officers see elsewhere (theme=annual_reviews,
+    phase=IMPLEMENTATION); the API's facet values are GraphQL enum names (upper case)."""
+    return value.upper() if facet == "phase" else value.lower()
+
+
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("title", "Title", "A short, specific title: what you did, and for whom."),
     ("summary", "Summary", "Two or three sentences: the problem, what you did, what changed."),
@@ -155,6 +162,8 @@ def _search_state(request: Request) -> SearchState:
         values = [v.strip()[:80] for v in params.getlist(name) if v.strip()][:20]
         if name in _INT_FACETS:
             values = [v for v in values if v.isdigit()]
+        elif name in _ENUM_FACETS:
+            values = [_url_value(name, v) for v in values]
         if values:
             selected[name] = list(dict.fromkeys(values))
     try:
@@ -274,6 +283,9 @@ def _facet_groups(raw: list[dict[str, Any]], state: SearchState) -> list[dict[st
     groups = []
     for name, _, label in FACETS:
         values = [dict(v) for v in by_field.get(name, [])]
+        if name in _ENUM_FACETS:
+            for v in values:
+                v["value"] = _url_value(name, v["value"])
         present = {v["value"] for v in values}
         for chosen in state.selected.get(name, []):  # keep ticked boxes even at 0 results
             if chosen not in present:

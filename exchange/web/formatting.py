@@ -27,14 +27,6 @@ DEMO_EXPLANATION = (
     "Demo data: synthetic figures or text made up for the demonstration, not real council data."
 )
 
-UNIT_WORDS = {
-    "count": "number",
-    "percent": "per cent",
-    "rate": "rate",
-    "gbp": "pounds",
-    "fte": "full-time equivalent",
-}
-
 PEER_GROUPS: dict[str, str] = {
     "STATISTICAL_NEIGHBOURS": "statistical neighbours",
     "REGION": "other authorities in the region",
@@ -101,13 +93,6 @@ def _short(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def plain_number(value: float | None) -> str:
-    """For CSV downloads: no thousands separators or units, so spreadsheets read a number."""
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 @dataclass(frozen=True)
 class Shown:
     """A figure as a page shows it: text, and a symbol with its explanation when there is none."""
@@ -132,18 +117,3 @@ def shown(value: float | None, symbol: str | None, unit: str) -> Shown:
 
 def direction(code: str | None) -> tuple[str, str]:
     return DIRECTIONS.get(code or "NOT_COMPARABLE", DIRECTIONS["NOT_COMPARABLE"])
-
-
-def ordinal_rank(rank: int | None, ranked: int) -> str:
-    if rank is None:
-        return "not ranked"
-    return f"{rank} of {ranked}"
-
-
-def quartile_words(quartile: int | None) -> str:
-    return {
-        1: "1st (best quarter)",
-        2: "2nd",
-        3: "3rd",
-        4: "4th (lowest quarter)",
-    }.get(quartile or 0, "none")

@@ -265,13 +265,25 @@ async def test_search_filters_and_counts_facets(searchable: Any) -> None:
     everything = await _search(searchable, q="")
     assert everything["totalCount"] == 3
     facets = {f["field"]: {v["value"]: v for v in f["values"]} for f in everything["facets"]}
-    assert facets["theme"]["workforce"]["count"] == 1
-    assert facets["theme"]["annual_reviews"]["label"] == "Annual reviews"
+    assert facets["theme"]["WORKFORCE"]["count"] == 1
+    assert facets["theme"]["ANNUAL_REVIEWS"]["label"] == "Annual reviews"
     assert facets["region"]["South East"]["count"] == 3
     assert facets["phase"]["IMPLEMENTATION"]["count"] == 2
     assert facets["evidence_strength"]["3"]["count"] == 1
     themed = await _search(searchable, filter={"themes": ["ANNUAL_REVIEWS"]})
     assert _titles(themed) == ["Interim team clears the annual review backlog"]
+    # every facet value goes straight back into a filter and selects exactly its count
+    filter_field = {
+        "theme": "themes",
+        "phase": "phases",
+        "authority_type": "authorityTypes",
+        "region": "regions",
+        "metric": "metrics",
+    }
+    for field, name in filter_field.items():
+        for value, facet in facets.get(field, {}).items():
+            narrowed = await _search(searchable, filter={name: [value]})
+            assert narrowed["totalCount"] == facet["count"], (field, value)
     both = await _search(searchable, filter={"phases": ["SUSTAINING"], "evidenceStrength": [2]})
     assert _titles(both) == ["Inclusion outreach cuts suspensions"]
     by_authority = await _search(searchable, filter={"authorities": [READING]})

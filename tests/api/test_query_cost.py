@@ -26,15 +26,19 @@ def nodes(schema: Any, query: str, variables: dict[str, Any] | None = None) -> i
 def test_scalars_are_free_and_objects_count_once(graphql_schema: Any) -> None:
     assert nodes(graphql_schema, "{ __typename }") == 0
     assert nodes(graphql_schema, '{ authority(code: "869") { name laCode } }') == 1
-    assert nodes(graphql_schema, '{ a: authority(code: "869") { name } b: authority(code: "1") { name } }') == 2
+    assert (
+        nodes(
+            graphql_schema,
+            '{ a: authority(code: "869") { name } b: authority(code: "1") { name } }',
+        )
+        == 2
+    )
 
 
 def test_connections_cost_by_first_and_last_and_multiply(graphql_schema: Any) -> None:
     page = "{ authorities(first: 10) { totalCount edges { node { name } } } }"
     assert nodes(graphql_schema, page) == 1 + 10 + 10
-    nested = (
-        "{ authorities(first: 10) { edges { node { statisticalNeighbours { authority { name } } } } } }"
-    )
+    nested = "{ authorities(first: 10) { edges { node { statisticalNeighbours { authority { name } } } } } }"
     # 1 connection + 10 edges + 10 nodes + 10×10 neighbours + 10×10 authorities
     assert nodes(graphql_schema, nested) == 1 + 10 + 10 + 100 + 100
     assert nodes(graphql_schema, page.replace("first: 10", "last: 5")) == 1 + 5 + 5
@@ -50,7 +54,11 @@ def test_fragments_count_like_inline_selections(graphql_schema: Any) -> None:
         "fragment N on Authority { statisticalNeighbours { rank } }"
     )
     typed = "{ authorities(first: 10) { edges { node { ... on Authority { statisticalNeighbours { rank } } } } } }"
-    assert nodes(graphql_schema, inline) == nodes(graphql_schema, fragment) == nodes(graphql_schema, typed)
+    assert (
+        nodes(graphql_schema, inline)
+        == nodes(graphql_schema, fragment)
+        == nodes(graphql_schema, typed)
+    )
 
 
 def test_page_sizes_outside_the_limit_are_refused_before_execution(graphql_schema: Any) -> None:
@@ -86,11 +94,15 @@ async def run_graphql_with_extensions(db: Database, query: str) -> dict[str, Any
 
 
 async def test_in_process_execution_enforces_the_maximum_cost(loaded_db: Database) -> None:
-    heavy = "{ " + " ".join(
-        f"x{i}: authorities(first: 100) {{ edges {{ node {{ statisticalNeighbours {{ authority "
-        "{ statisticalNeighbours { authority { name } } } } } } }"
-        for i in range(10)
-    ) + " }"
+    heavy = (
+        "{ "
+        + " ".join(
+            f"x{i}: authorities(first: 100) {{ edges {{ node {{ statisticalNeighbours {{ authority "
+            "{ statisticalNeighbours { authority { name } } } } } } }"
+            for i in range(10)
+        )
+        + " }"
+    )
     out = await run_graphql(loaded_db, heavy)
     assert out["data"] is None
     assert out["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"

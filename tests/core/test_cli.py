@@ -17,7 +17,9 @@ EXCHANGE = str(Path(sys.executable).parent / "exchange")
 def _run(args: list[str], data_dir: Path, **kw: object) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "EXCHANGE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     env.pop("EXCHANGE_DATABASE_URL", None)
-    return subprocess.run([EXCHANGE, *args], env=env, capture_output=True, text=True, timeout=600, **kw)  # type: ignore[call-overload]
+    return subprocess.run(
+        [EXCHANGE, *args], env=env, capture_output=True, text=True, timeout=600, **kw
+    )  # type: ignore[call-overload]
 
 
 def _commands() -> list[list[str]]:

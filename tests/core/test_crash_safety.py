@@ -28,7 +28,7 @@ from exchange.periods.models import Period
 from seed.paths import DATA_DIR
 from tests.conftest import Database
 from tests.security.procs import ROOT, server_env
-from tests.security.support import app_client, bearer, make_token
+from tests.security.support import app_client, bearer, count_sql, make_token
 
 SYNTHETIC_YEARS = range(1900, 1940)  # 40 academic years × 163 areas × 4 metrics
 
@@ -54,6 +54,17 @@ def big_caseload(folder: Path) -> Path:
             for r in rows:
                 writer.writerow({**r, "time_period": f"{year}{(year + 1) % 100:02d}"})
     return path
+
+
+async def wait_for_line(process: subprocess.Popen[bytes], marker: bytes) -> bytes:
+    """The child's first output line; on anything else, kill it and fail with all it said."""
+    assert process.stdout is not None
+    line = await asyncio.to_thread(process.stdout.readline)
+    if not line.startswith(marker):
+        process.kill()
+        rest = await asyncio.to_thread(process.stdout.read)
+        pytest.fail((line + rest).decode(errors="replace")[-3000:])
+    return line
 
 
 def sqlite_path(db: Database) -> str:
@@ -178,12 +189,12 @@ def publish_rows(value: float) -> list[dict[str, Any]]:
             {"metric": "ehc_plans_per_10k_0_25", "period": academic, "value": value},
             {"metric": "phase_transfer_reviews_due", "period": academic, "value": value * 10},
             {"metric": "phase_transfer_reviews_completed", "period": academic, "value": value},
-            {"metric": "phase_transfer_reviews_completed_pct", "period": academic, "value": 10.0},
+            {"metric": "phase_transfer_reviews_completed_pct", "period": academic, "value": value},
             {"metric": "hnb_cumulative_deficit_gbp", "period": financial, "value": value * 1e5},
             {"metric": "annual_reviews_due", "period": str(year), "value": value * 10},
             {"metric": "annual_reviews_on_time", "period": str(year), "value": value},
-            {"metric": "annual_reviews_on_time_pct", "period": str(year), "value": 10.0},
-            {"metric": "ep_vacancy_rate_pct", "period": academic, "value": 10.0},
+            {"metric": "annual_reviews_on_time_pct", "period": str(year), "value": value},
+            {"metric": "ep_vacancy_rate_pct", "period": academic, "value": value},
         ]
     return rows
 
@@ -210,9 +221,7 @@ async def revision_state(db: Database) -> tuple[int, int, float, list[int]]:
         n_obs = await s.scalar(select(func.count(Observation.id)))
         n_rev = await s.scalar(select(func.count(ObservationRevision.id)))
         total = await s.scalar(select(func.sum(Observation.value)))
-        revs = list(
-            (await s.execute(select(ObservationRevision.revision).distinct())).scalars()
-        )
+        revs = list((await s.execute(select(ObservationRevision.revision).distinct())).scalars())
     return int(n_obs or 0), int(n_rev or 0), float(total or 0), sorted(revs)
 
 
@@ -226,7 +235,11 @@ async def test_kill_9_during_a_large_publish_loses_no_committed_revision(
     committed = await revision_state(fresh_db)
     assert committed[:2] == (385, 385) and committed[3] == [1]
 
-    env = {**server_env(fresh_db.url, tmp_path), "TOKEN": secret, "ROWS": json.dumps(publish_rows(4))}
+    env = {
+        **server_env(fresh_db.url, tmp_path),
+        "TOKEN": secret,
+        "ROWS": json.dumps(publish_rows(4)),
+    }
     hang = subprocess.Popen(
         [sys.executable, "-c", PUBLISH_AND_HANG],
         cwd=ROOT,
@@ -234,12 +247,13 @@ async def test_kill_9_during_a_large_publish_loses_no_committed_revision(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    assert hang.stdout is not None
-    line = await asyncio.to_thread(hang.stdout.readline)
-    assert line.startswith(b"FLUSHED 0 385"), line + hang.stdout.read()
-    assert await writing(fresh_db)
-    hang.send_signal(signal.SIGKILL)
-    hang.wait(10)
+    try:
+        line = await wait_for_line(hang, b"FLUSHED")
+        assert line.startswith(b"FLUSHED 0 385"), line
+        assert await writing(fresh_db)  # every write flushed, none committed
+    finally:
+        hang.send_signal(signal.SIGKILL)
+        hang.wait(10)
 
     assert await revision_state(fresh_db) == committed  # revision 1 intact, no revision 2
     again = await publish_in_process(fresh_db, secret, publish_rows(4))
@@ -285,7 +299,7 @@ async def test_concurrent_publishers_get_consecutive_revisions(fresh_db: Databas
 CASE_STUDY_AND_HANG = """
 import asyncio, os
 from exchange.casestudies import service
-from exchange.db import create_engine, transaction
+from exchange.db import create_engine, session_factory, transaction
 from exchange.tokens import service as tokens
 
 async def main():
@@ -319,11 +333,11 @@ async def test_kill_9_after_commit_search_index_converges_from_the_outbox(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    assert hang.stdout is not None
-    line = await asyncio.to_thread(hang.stdout.readline)
-    assert line.startswith(b"COMMITTED"), line + hang.stdout.read()
-    hang.send_signal(signal.SIGKILL)
-    hang.wait(10)
+    try:
+        await wait_for_line(hang, b"COMMITTED")
+    finally:
+        hang.send_signal(signal.SIGKILL)
+        hang.wait(10)
     search = '{ caseStudies(query: "quokkafish") { totalCount edges { node { title } } } }'
     # The next process to start drains the outbox before it serves.
     async with app_client(fresh_db) as client:
@@ -343,6 +357,11 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(fresh_db: Database) -
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 30000
         assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+    # A writing transaction locks first, so its reads see the state it writes on.
+    with count_sql() as sent:
+        async with transaction(fresh_db.sessions) as s:
+            await s.scalar(text("SELECT count(*) FROM authorities"))
+    assert sent[0] == "BEGIN IMMEDIATE"
     # WAL: a reader is not blocked by an open write transaction.
     writer = sqlite3.connect(sqlite_path(fresh_db), timeout=0)
     try:

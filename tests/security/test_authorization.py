@@ -81,7 +81,11 @@ CSV_MUTATION = (
 # mutation -> (targets -> the request another authority would send against West Berkshire's data)
 MUTATIONS: dict[str, Callable[[Targets], Request]] = {
     "publishObservations": lambda t: PUBLISH(
-        {"observations": [{"metric": "ep_fte", "period": "2024/25", "value": 1.0, "authority": OWNER}]}
+        {
+            "observations": [
+                {"metric": "ep_fte", "period": "2024/25", "value": 1.0, "authority": OWNER}
+            ]
+        }
     ),
     "publishObservationsCsv": lambda t: (CSV_MUTATION, {"i": {"file": None}}),  # multipart
     "withdrawObservation": lambda t: WITHDRAW({"id": t.observation_id}),
@@ -292,7 +296,10 @@ async def test_node_of_drafts_and_members_only_data_is_null_to_those_who_may_not
             for gid in (t.draft_id, t.peer_group_id):
                 assert (await gql(client, query, {"id": gid}, token))["node"] is None
             data = await gql(
-                client, "query($id: ID!) { caseStudy(id: $id) { title } }", {"id": t.draft_id}, token
+                client,
+                "query($id: ID!) { caseStudy(id: $id) { title } }",
+                {"id": t.draft_id},
+                token,
             )
             assert data["caseStudy"] is None
         # The published case study is visible to all.
@@ -328,3 +335,49 @@ async def test_multipart_needs_the_csrf_preflight_header(fresh_db: Database) -> 
         assert r.status_code == 405
         r = await send(client, (CSV_MUTATION, {"i": {"file": None}}), bearer(owner), csv)
         assert r.status_code == 200 and r.json()["data"]["publishObservationsCsv"]["created"] == 1
+
+
+HTML = {"accept": "text/html"}
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None, html[:500]
+    return match.group(1)
+
+
+async def test_every_officer_form_refuses_a_cross_site_post(fresh_db: Database) -> None:
+    """A signed-in officer's browser posting a form from another site (no CSRF token, or a
+    wrong one) changes nothing: every POST route of the pages answers 403."""
+    from starlette.routing import Route
+
+    from exchange.app import create_app
+
+    owner = await make_token(fresh_db, authority=OWNER)
+    post_routes = [
+        r.path
+        for r in create_app(fresh_db.settings).routes
+        if isinstance(r, Route) and "POST" in (r.methods or set()) and r.path != "/graphql"
+    ]
+    assert "/sign-in" in post_routes and len(post_routes) >= 4, post_routes
+    async with app_client(fresh_db) as client:
+        targets = await make_targets(client, owner)
+        before = await owner_view(client, targets, owner)
+        form = await client.get("/sign-in", headers=HTML)
+        r = await client.post(
+            "/sign-in", data={"token": owner, "csrf_token": _csrf(form.text)}, headers=HTML
+        )
+        assert r.status_code == 303, r.text[:300]  # signed in: the session cookie is set
+        for path in post_routes:
+            url = path.replace("{id}", targets.draft_id)
+            for data in (
+                {"title": "Forged", "summary": "x"},
+                {"title": "Forged", "csrf_token": "A" * 43},
+            ):
+                r = await client.post(url, data=data, headers=HTML)
+                assert r.status_code == 403, (url, r.status_code, r.text[:200])
+                assert_no_leak(r)
+        assert (await client.get("/publish", headers=HTML)).status_code == 200  # still signed in
+        assert await owner_view(client, targets, owner) == before

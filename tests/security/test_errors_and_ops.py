@@ -61,7 +61,9 @@ async def test_unexpected_resolver_error_is_masked_and_logged_with_its_id(
     assert_no_leak(r)
     assert "SELECT" not in r.text and "api_tokens" not in r.text
     entry = next(e for e in logged if e.get("error_id") == error_id)
-    assert entry["level"] == "error" and "RuntimeError" in entry["stack"] and NASTY in entry["stack"]
+    assert (
+        entry["level"] == "error" and "RuntimeError" in entry["stack"] and NASTY in entry["stack"]
+    )
 
 
 async def test_database_failure_is_masked(loaded_db: Database, tmp_path: Any) -> None:
@@ -122,11 +124,26 @@ async def test_malformed_requests_leak_nothing(loaded_db: Database) -> None:
     bodies: list[dict[str, Any]] = [
         {"content": b"\xff\xfe\x00garbage", "headers": {"content-type": "application/json"}},
         {"content": b'{"query": 1}', "headers": {"content-type": "application/json"}},
-        {"content": b'{"query": "{ x }", "variables": []}', "headers": {"content-type": "application/json"}},
-        {"content": b"query=%7B%7D", "headers": {"content-type": "application/x-www-form-urlencoded"}},
-        {"content": b"--x\r\n", "headers": {"content-type": "multipart/form-data; boundary=x", "graphql-preflight": "1"}},
+        {
+            "content": b'{"query": "{ x }", "variables": []}',
+            "headers": {"content-type": "application/json"},
+        },
+        {
+            "content": b"query=%7B%7D",
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+        },
+        {
+            "content": b"--x\r\n",
+            "headers": {
+                "content-type": "multipart/form-data; boundary=x",
+                "graphql-preflight": "1",
+            },
+        },
         {"content": b"{}", "headers": {"content-type": "application/json", "accept": "text/csv"}},
-        {"content": b"{}", "headers": {"content-type": "application/json", "content-length": "abc"}},
+        {
+            "content": b"{}",
+            "headers": {"content-type": "application/json", "content-length": "abc"},
+        },
     ]
     async with app_client(loaded_db) as client:
         for kwargs in bodies:
@@ -180,4 +197,3 @@ def test_access_log_is_pure_asgi() -> None:
     from exchange.http.middleware import RequestLog
 
     assert not issubclass(RequestLog, BaseHTTPMiddleware)
-

@@ -60,5 +60,9 @@ def test_every_graphql_http_server_audit_is_ok(loaded_db: Database, tmp_path: Pa
     results = json.loads(done.stdout)
     version = json.loads((NODE_DIR / "node_modules/graphql-http/package.json").read_text())
     assert len(results) >= 61, (version["version"], len(results))
-    not_ok = [f"{r['id']} {r['status']}: {r['name']} — {r['reason']}" for r in results if r["status"] != "ok"]
+    not_ok = [
+        f"{r['id']} {r['status']}: {r['name']} — {r['reason']}"
+        for r in results
+        if r["status"] != "ok"
+    ]
     assert not not_ok, "\n".join(not_ok)

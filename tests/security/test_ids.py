@@ -103,9 +103,7 @@ async def test_forged_and_tampered_cursors_are_refused(loaded_db: Database) -> N
         ]
         for forged in forged_cursors:
             for arg in ("after", "before"):
-                r = await client.post(
-                    "/graphql", json={"query": page, "variables": {arg: forged}}
-                )
+                r = await client.post("/graphql", json={"query": page, "variables": {arg: forged}})
                 assert r.status_code == 200
                 assert error_codes(r.json()) == ["INVALID_CURSOR"], (forged[:40], r.text[:300])
                 assert_no_leak(r, forged)

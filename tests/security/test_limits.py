@@ -38,7 +38,11 @@ ATTACKS: dict[str, tuple[dict[str, Any], set[int], str]] = {
         "aliases",
     ),
     "1,000 aliases of a list field": (
-        {"json": {"query": "{ " + " ".join(f"a{i}: metrics {{ code }}" for i in range(1000)) + " }"}},
+        {
+            "json": {
+                "query": "{ " + " ".join(f"a{i}: metrics {{ code }}" for i in range(1000)) + " }"
+            }
+        },
         {400},
         "tokens",
     ),
@@ -70,7 +74,11 @@ ATTACKS: dict[str, tuple[dict[str, Any], set[int], str]] = {
         "limit",
     ),
     "fragment cycle": (
-        {"json": {"query": "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"}},
+        {
+            "json": {
+                "query": "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+            }
+        },
         {400},
         "Cannot spread fragment",
     ),

@@ -159,7 +159,11 @@ async def test_west_berkshire_dashboard(page: Any, web_app: WebApp, screenshots:
     )
     await check_page(page, "dashboard-west-berkshire", screenshots)
     # for docs/officers.md: the top of the page and one metric's chart with its table
-    await page.screenshot(path=str(screenshots / "dashboard-top.png"))
+    await page.screenshot(
+        path=str(screenshots / "dashboard-top.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1200, "height": 1800},
+    )
     await page.locator("#metric-ehc_issued_20wk_pct").screenshot(
         path=str(screenshots / "dashboard-metric.png")
     )
@@ -322,6 +326,7 @@ async def test_publish_flow_personal_data_then_success(
     await check_page(page, "write-case-study-error", screenshots)
     # jump from the summary to the field
     await page.click(".govuk-error-summary a >> nth=0")
+    await page.screenshot(path=str(screenshots / "write-case-study-error-field.png"))
     await page.fill(
         "#whatWasDone",
         "We set up a hub of three officers and moved every Year 6 review to it in September.",
@@ -392,3 +397,34 @@ async def test_graphiql_is_served_without_a_cdn(page: Any, web_app: WebApp) -> N
     await page.goto(web_app.url("/graphql"))
     await page.wait_for_selector(".graphiql-container", timeout=15000)
     assert outside == []
+
+
+async def test_pages_need_nothing_the_content_security_policy_forbids(
+    browser: Any, web_app: WebApp
+) -> None:
+    ctx = await browser.new_context()  # no bypass: the real policy applies
+    refused: list[str] = []
+    try:
+        page = await ctx.new_page()
+        page.on(
+            "console",
+            lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        for path in (
+            "/",
+            "/search?q=ehcp",
+            "/authorities/869",
+            "/authorities/869/metrics/ehc_plans",
+            "/sign-in",
+        ):
+            await page.goto(web_app.url(path))
+            await page.wait_for_load_state("networkidle")
+            assert await page.evaluate(
+                "document.body.classList.contains('govuk-frontend-supported')"
+            )
+        await page.goto(web_app.url("/search"))
+        await page.check("#f-theme-annual-reviews")  # the enhancement script runs under the CSP
+        await page.wait_for_url(re.compile(r"theme=annual_reviews"))
+    finally:
+        await ctx.close()
+    assert refused == []
