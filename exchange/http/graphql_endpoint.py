@@ -152,15 +152,18 @@ async def handle(
 ) -> Response:
     media = JSON
     form: FormData | None = None
+    # A browser opening /graphql gets the IDE, whatever else its Accept lists (before
+    # negotiation: `Accept: text/html` alone names no GraphQL response type).
+    if (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and ide_html is not None
+        and "text/html" in request.headers.get("accept", "")
+    ):
+        return HTMLResponse(ide_html())
     try:
         media = negotiate(request.headers.get("accept"))
         if request.method == "GET":
-            if (
-                "query" not in request.query_params
-                and ide_html is not None
-                and "text/html" in request.headers.get("accept", "")
-            ):
-                return HTMLResponse(ide_html())
             if len(request.scope.get("query_string", b"")) > max_body:
                 raise HTTPProblem(414, f"query string over the {max_body:,}-byte limit: use POST")
             params = params_from_query_string(request)

@@ -22,11 +22,22 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
     """A page whose operation fails unexpectedly shows the service's error page, not a trace."""
 
     async def page(request: Request) -> Response:
-        from exchange.web.operations import OperationFailed
+        from exchange.web.operations import OperationFailed, PageRateLimited
         from exchange.web.rendering import error_page
 
         try:
             return await endpoint(request)
+        except PageRateLimited as exc:
+            minutes = max(1, (exc.retry_after + 59) // 60)
+            response = await error_page(
+                request,
+                429,
+                "Too many requests",
+                "You have used this hour's share of the service. Try again in "
+                f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except OperationFailed as exc:
             codes = {str((e.get("extensions") or {}).get("code")) for e in exc.errors}
             if "UNAUTHENTICATED" in codes:

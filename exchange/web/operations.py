@@ -15,8 +15,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from exchange.http.admission import budget_key
 from exchange.web.auth import viewer_for
-from schema.context import Context
+from schema.context import Context, Services
+from schema.cost import Admission
 
 OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
 _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{1,60}$")
@@ -29,6 +31,29 @@ class OperationFailed(Exception):
         super().__init__(f"{name}: {[e.get('message') for e in errors]}")
         self.name = name
         self.errors = errors
+
+
+class PageRateLimited(Exception):
+    """The viewer's query-cost budget is spent: the page answers 429 like the API would."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
+class PageContext(Context):
+    """A page's operations draw on the same budget as the viewer's API calls (same key: the
+    token, or the client address), so pages are no way around the API's rate limit."""
+
+    def __init__(self, services: Services, viewer: Any, request: Request) -> None:
+        super().__init__(services, viewer, request)
+
+    async def admit(self, points: int) -> Admission:
+        limiter = self.services.extras.get("rate_limiter")
+        if limiter is None:
+            return Admission(viewer=self.viewer)
+        budget = await limiter.charge(budget_key(self.viewer, self.request), points)
+        return Admission(viewer=self.viewer, budget=budget)
 
 
 @dataclass
@@ -71,7 +96,7 @@ async def run_operation(
     """Run ``operations/<name>.graphql`` as the request's viewer."""
     viewer = await viewer_for(request)
     app = request.app
-    ctx = Context(app.state.services, viewer, request)
+    ctx = PageContext(app.state.services, viewer, request)
     try:
         result = await app.state.schema.execute(
             operation_text(name),
@@ -82,4 +107,8 @@ async def run_operation(
     finally:
         await ctx.close()
     errors = [e.formatted for e in result.errors] if result.errors else []
+    for error in errors:
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == "RATE_LIMITED":
+            raise PageRateLimited(int(extensions.get("retryAfter") or 60))
     return Result(name, result.data, errors)

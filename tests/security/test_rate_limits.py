@@ -188,3 +188,26 @@ async def test_unreachable_redis_serves_requests_and_fails_readiness(loaded_db: 
         r = await client.get("/readyz")
         assert r.status_code == 503 and r.json()["checks"]["rate_limits"] == "unreachable"
         assert "redis://" not in r.text and "Error" not in r.text
+
+
+async def test_officer_pages_draw_on_the_same_budget_as_the_api(loaded_db: Database) -> None:
+    """A page runs its GraphQL operations in-process: they are charged to the caller's budget
+    (the client address here), so pages are no way around the API's rate limit."""
+    async with app_client(loaded_db, cost_budget_per_hour=300) as client:
+        before = await client.post("/graphql", json={"query": "{ metrics { code } }"})
+        remaining = int(before.headers["x-ratelimit-remaining"])
+        page = await client.get("/authorities/869", headers={"accept": "text/html"})
+        assert page.status_code == 200
+        after = await client.post("/graphql", json={"query": "{ metrics { code } }"})
+        spent_by_page = remaining - int(after.headers["x-ratelimit-remaining"]) - 1
+        assert spent_by_page > 0
+        refused = None
+        for _ in range(300 // spent_by_page + 2):
+            response = await client.get("/authorities/869", headers={"accept": "text/html"})
+            if response.status_code != 200:
+                refused = response
+                break
+    assert refused is not None and refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many requests" in refused.text
+    assert_no_leak(refused)

@@ -140,10 +140,11 @@ async def test_static_assets_are_served_from_the_app(loaded_db: Database) -> Non
         css = await client.get("/static/govuk/govuk-frontend.min.css")
         js = await client.get("/static/govuk/govuk-frontend.min.js")
         ide = await client.get("/graphql", headers={"accept": "text/html,*/*;q=0.8"})
+        ide_only_html = await client.get("/graphql", headers={"accept": "text/html"})
     assert css.status_code == 200 and "govuk-template" in css.text
     assert "GDS Transport" not in css.text  # the GOV.UK-only font is not used
     assert js.status_code == 200
-    assert ide.status_code == 200
+    assert ide.status_code == 200 and ide_only_html.status_code == 200
     assert "/static/graphiql/graphiql.min.js" in ide.text
     assert "https://" not in ide.text  # no CDN
 
