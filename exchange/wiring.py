@@ -112,10 +112,19 @@ async def authenticate(services: Services, request: Request) -> Viewer | Respons
     async with services.sessions() as session:
         viewer = await authenticate_token(session, secret)
         await session.commit()  # last_used_at, refreshed at most every few minutes
-    return viewer if viewer is not None else unauthorized_response()
+    if viewer is not None:
+        return viewer
+    from exchange.http.graphql_endpoint import JSON, HTTPProblem, negotiate
+
+    try:
+        media = negotiate(request.headers.get("accept"))
+    except HTTPProblem:
+        media = JSON
+    return unauthorized_response(media)
 
 
-def unauthorized_response() -> Response:
+def unauthorized_response(media: str = "application/json") -> Response:
+    """In the media type the client negotiated (graphql-response+json or legacy JSON)."""
     from starlette.responses import JSONResponse
 
     from exchange.tokens.service import UNAUTHENTICATED_MESSAGE
@@ -128,6 +137,7 @@ def unauthorized_response() -> Response:
         },
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer realm="dbv-exchange", error="invalid_token"'},
+        media_type=media,
     )
 
 

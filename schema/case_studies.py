@@ -195,7 +195,7 @@ class OutcomeLink:
         return (await self._outcome(info)).withheld
 
     @strawberry.field(
-        description="In words, e.g. 'down 15 points while statistical neighbours fell 2.5 points'."
+        description="In words, e.g. 'down 15 points while statistical neighbours fell 1.85 points'."
     )
     async def summary(self, info: Info) -> str | None:
         return (await self._outcome(info)).summary
@@ -406,7 +406,10 @@ class Highlight:
 
 @strawberry.type
 class FacetValue:
-    value: str = strawberry.field(description="The value to pass back in a filter.")
+    value: str = strawberry.field(
+        description="The value to pass back in a filter: an enum name for theme, phase and "
+        "authority_type, a number (Int) for evidence_strength and year, text otherwise."
+    )
     label: str
     count: int
 

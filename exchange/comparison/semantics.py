@@ -49,14 +49,20 @@ def standings(values: Mapping[Hashable, float], polarity: str) -> dict[Hashable,
     return out
 
 
+def tidy(value: float) -> float:
+    """12 significant digits: the median of 40.1 and 40.2 is 40.15, not binary floating point's
+    40.150000000000006 (no published figure has more than a few digits)."""
+    return float(f"{value:.12g}")
+
+
 def peer_stats(peer_values: Sequence[float | None]) -> PeerStats:
     disclosed = [v for v in peer_values if v is not None]
     suppressed = len(peer_values) - len(disclosed)
     if not disclosed:
         return PeerStats(None, None, None, None, 0, suppressed)
     return PeerStats(
-        median=float(statistics.median(disclosed)),
-        mean=float(statistics.fmean(disclosed)),
+        median=tidy(statistics.median(disclosed)),
+        mean=tidy(statistics.fmean(disclosed)),
         minimum=min(disclosed),
         maximum=max(disclosed),
         count=len(disclosed),

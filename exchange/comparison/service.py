@@ -310,7 +310,9 @@ async def trend(
     last = parse_label(end, metric.period_kind).start_year if end else 2100
     if first > last:
         raise InvalidInput("from", f"'from' ({start}) is after 'to' ({end})")
-    period_rows = await periods.between(session, metric.period_kind, first, last)
+    # One period before the window too: the first point's direction of travel compares it with
+    # the period before it, like every other point (it is not itself returned).
+    period_rows = await periods.between(session, metric.period_kind, first - 1, last)
     period_ids = [p.id for p in period_rows]
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]
@@ -353,6 +355,9 @@ async def trend(
             for o in pseudo
             if o.period_id == p.id
         ]
+        if p.start_year < first:
+            previous = own.value
+            continue
         stats = semantics.peer_stats(peer_vals)
         if own.value is None and stats.count == 0:
             continue  # a period with nothing to show for this authority or its peers
@@ -364,9 +369,7 @@ async def trend(
                 peer_count=stats.count,
                 england=disclose(areas.get((p.id, "national", "E92000001")), metric, viewer),
                 region=disclose(areas.get((p.id, "regional", subject.region_code)), metric, viewer),
-                direction=semantics.direction(previous, own.value, metric.polarity)
-                if points
-                else "NOT_COMPARABLE",
+                direction=semantics.direction(previous, own.value, metric.polarity),
                 is_demo=_is_demo(own_obs, viewer),
             )
         )

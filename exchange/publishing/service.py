@@ -98,7 +98,8 @@ def require_publisher(viewer: Viewer) -> int:
 def _where(row: RowInput, index: int | None = None) -> str:
     if row.line is not None:
         return f"line {row.line}: "
-    return f"row {index}: " if index is not None else ""
+    # The input's own path (0-based, like userErrors.index): "row 1" read as the first row.
+    return f"observations[{index}]: " if index is not None else ""
 
 
 def parse_number(raw: float | str | None) -> float | None:

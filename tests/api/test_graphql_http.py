@@ -127,6 +127,14 @@ async def test_trend_has_direction_and_peer_median(loaded_db: Database) -> None:
     assert last["direction"] == "WORSENING"  # 63.0 in 2023 -> 48.0 in 2024, higher is better
     assert t["points"][3]["symbol"] == "x" and t["points"][4]["direction"] == "NOT_COMPARABLE"
     assert all(p["peerMedian"] is not None for p in t["points"])
+    # The first point of a window compares with the period before it (not returned).
+    window = query.replace('from: "2019"', 'from: "2023"')
+    async with http_client(loaded_db) as client:
+        r = await client.post("/graphql", json={"query": window})
+    points = r.json()["data"]["trend"]["points"]
+    assert [p["period"]["label"] for p in points] == ["2023", "2024"]
+    assert points[0]["direction"] == t["points"][4]["direction"]
+    assert points[1]["direction"] == "WORSENING"
 
 
 async def test_authorities_connection_pages_with_opaque_cursors(loaded_db: Database) -> None:

@@ -8,6 +8,7 @@ from exchange.db import transaction
 from exchange.tokens import service as tokens
 from tests.conftest import Database, http_client
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 VIEWER = "{ viewer { role scopes expiresAt authority { laCode } pseudonym { label description } } }"
 
 
@@ -47,7 +48,14 @@ async def test_every_bad_token_gets_the_same_401(fresh_db: Database) -> None:
             "/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {good.secret}"}
         )
         anonymous = await client.post("/graphql", json={"query": VIEWER})
+        negotiated = await client.post(
+            "/graphql",
+            json={"query": VIEWER},
+            headers={"Authorization": "Bearer nonsense", "Accept": GRAPHQL_RESPONSE},
+        )
     assert len(seen) == 1, "every bad token must get byte-identical responses"
+    assert negotiated.status_code == 401
+    assert negotiated.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     assert ok.status_code == 200 and ok.json()["data"]["viewer"]["role"] == "ANALYST"
     assert anonymous.status_code == 200
     assert anonymous.json()["data"]["viewer"] == {
