@@ -15,14 +15,14 @@ their answers to learn more than either would alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange import pseudonyms
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.observations import repository
+from exchange.observations import repository, versioning
 from exchange.observations.models import Observation
 from exchange.viewer import Viewer
 
@@ -64,7 +64,28 @@ class PseudonymPolicy:
 NO_PSEUDONYMS = PseudonymPolicy(None)
 
 
+# The policy depends only on stored observations and authorities: one per data version.
+_POLICIES = versioning.DerivedCache()
+
+
 async def load_policy(
+    session: AsyncSession, pseudonymiser: pseudonyms.Pseudonymiser | None
+) -> PseudonymPolicy:
+    """The policy as the stored data stands, reused until a transaction changes observations."""
+    policy = await _POLICIES.get(
+        session,
+        ("pseudonym-policy", pseudonymiser is not None),
+        lambda: _compute(session, pseudonymiser),
+    )
+    # Labels come from this caller's pseudonymiser; which figures are shown does not.
+    return (
+        policy
+        if policy.pseudonymiser is pseudonymiser
+        else replace(policy, pseudonymiser=pseudonymiser)
+    )
+
+
+async def _compute(
     session: AsyncSession, pseudonymiser: pseudonyms.Pseudonymiser | None
 ) -> PseudonymPolicy:
     series = await repository.pseudonymous_series(session)

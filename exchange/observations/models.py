@@ -83,3 +83,21 @@ class ObservationRevision(Base):
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DataVersion(Base):
+    """A counter per kind of data, raised by every transaction that changes it (at its commit).
+
+    Readers compare it with the counter a cached derivation was computed at: one tiny query
+    instead of recomputing (see exchange/observations/versioning.py). It lives in the database,
+    so every worker sees the same counter. A program writing observations with raw SQL must raise
+    it too.
+    """
+
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, default=0)
+    # Random per raise: a database restored from a backup and written again reaches the same
+    # counter with other data; the stamp tells the two apart.
+    stamp: Mapped[str] = mapped_column(String(32))

@@ -25,7 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from exchange.observations import versioning  # noqa: F401  (every write raises the data version)
 from exchange.observations.models import Observation, ObservationRevision
+from exchange.periods.models import Period
 
 SeriesKey = tuple[int, int, str, str]  # metric_id, period_id, area_level, area_code
 
@@ -242,10 +244,11 @@ async def page(
     total = (await session.execute(select(func.count(Observation.id)).where(where))).scalar_one()
     stmt = (
         select(Observation)
+        .join(Period, Period.id == Observation.period_id)
         .where(where)
         .order_by(
             Observation.metric_id,
-            Observation.period_id,
+            Period.start_year,  # chronological, whatever order the periods were created in
             Observation.area_level,
             Observation.pseudonymous,
             case(

@@ -16,7 +16,8 @@ async def ensure(session: AsyncSession, keys: Iterable[PeriodKey]) -> dict[Perio
         PeriodKey(p.kind, p.start_year): p
         for p in (await session.execute(select(Period))).scalars()
     }
-    for key in wanted - existing.keys():
+    # Sorted: ids then follow time within a kind, the same on every run (a set's order is not).
+    for key in sorted(wanted - existing.keys(), key=lambda k: (k.kind, k.start_year)):
         period = Period(
             time_identifier=key.time_identifier,
             time_period=key.time_period,

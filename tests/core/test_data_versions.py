@@ -1,0 +1,128 @@
+"""The observations' data version: raised by every committed write, and what the pseudonym policy
+cache relies on to never serve a policy older than the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+from exchange.authorities import repository as authorities
+from exchange.db import create_engine, session_factory, transaction
+from exchange.metrics import repository as metrics
+from exchange.observations import anonymity, versioning
+from exchange.observations import repository as observations
+from exchange.observations.models import Observation
+from exchange.periods import repository as periods
+from exchange.periods.labels import PeriodKey
+from exchange.pseudonyms import Pseudonymiser
+
+PSEUDONYMISER = Pseudonymiser("test-secret")
+
+
+async def _version(db: Any) -> tuple[int, str] | None:
+    async with db.sessions() as session:
+        return await versioning.current(session)
+
+
+async def _row(session: Any, la_code: str, *, pseudonymous: bool) -> dict[str, Any]:
+    metric = await metrics.get_by_code(session, "ep_fte")
+    assert metric is not None
+    period = (await periods.ensure(session, [PeriodKey(metric.period_kind, 2031)]))[
+        PeriodKey(metric.period_kind, 2031)
+    ]
+    authority = await authorities.get_by_code(session, la_code)
+    assert authority is not None
+    return {
+        "metric_id": metric.id,
+        "period_id": period.id,
+        "area_level": "local_authority",
+        "area_code": authority.la_code,
+        "authority_id": authority.id,
+        "value": 7.0,
+        "symbol": None,
+        "flags": "",
+        "source": "test",
+        "visibility": "members",
+        "pseudonymous": pseudonymous,
+        "withdrawn": False,
+        "is_demo": False,
+        "revision": 1,
+        "updated_at": observations.now(),
+    }
+
+
+async def test_committed_writes_raise_the_version_and_nothing_else_does(fresh_db: Any) -> None:
+    start = await _version(fresh_db)
+    assert start is not None
+
+    async with transaction(fresh_db.sessions) as session:  # reads only
+        await observations.pseudonymous_series(session)
+    assert await _version(fresh_db) == start
+
+    async with fresh_db.sessions() as session, session.begin():
+        await observations.insert_new(session, [await _row(session, "869", pseudonymous=True)], "t")
+        await session.rollback()
+    assert await _version(fresh_db) == start  # rolled back: nothing changed
+
+    async with transaction(fresh_db.sessions) as session:
+        await observations.insert_new(session, [await _row(session, "869", pseudonymous=True)], "t")
+    after_insert = await _version(fresh_db)
+    assert after_insert is not None and after_insert[0] == start[0] + 1
+    assert after_insert[1] != start[1]
+
+    # A plain ORM-enabled UPDATE (no repository function) raises it as well.
+    async with transaction(fresh_db.sessions) as session:
+        await session.execute(update(Observation).values(pseudonymous=False))
+    after_update = await _version(fresh_db)
+    assert after_update is not None and after_update[0] == start[0] + 2
+
+
+async def test_the_policy_follows_a_write_from_another_worker(fresh_db: Any) -> None:
+    async with fresh_db.sessions() as session:
+        before = await anonymity.load_policy(session, PSEUDONYMISER)
+        again = await anonymity.load_policy(session, PSEUDONYMISER)
+    assert again == before  # served from the cache: same data version
+
+    # Another worker: its own engine on the same database.
+    other = create_engine(fresh_db.url)
+    try:
+        async with transaction(session_factory(other)) as session:
+            row = await _row(session, "869", pseudonymous=True)
+            await observations.insert_new(session, [row], "t")
+    finally:
+        await other.dispose()
+
+    async with fresh_db.sessions() as session:
+        after = await anonymity.load_policy(session, PSEUDONYMISER)
+    assert row["authority_id"] in after.publishers
+    assert row["authority_id"] not in before.publishers
+
+
+async def test_a_writer_sees_its_own_rows_and_they_never_reach_the_cache(fresh_db: Any) -> None:
+    async with fresh_db.sessions() as session:
+        before = await anonymity.load_policy(session, PSEUDONYMISER)
+    async with fresh_db.sessions() as session, session.begin():
+        row = await _row(session, "869", pseudonymous=True)
+        await observations.insert_new(session, [row], "t")
+        inside = await anonymity.load_policy(session, PSEUDONYMISER)
+        assert row["authority_id"] in inside.publishers
+        await session.rollback()
+    async with fresh_db.sessions() as session:
+        after = await anonymity.load_policy(session, PSEUDONYMISER)
+    assert after == before
+    assert row["authority_id"] not in after.publishers
+
+
+async def test_labels_come_from_the_callers_pseudonymiser(fresh_db: Any) -> None:
+    async with transaction(fresh_db.sessions) as session:
+        await observations.insert_new(session, [await _row(session, "869", pseudonymous=True)], "t")
+    other = Pseudonymiser("another-secret")
+    async with fresh_db.sessions() as session:
+        first = await anonymity.load_policy(session, PSEUDONYMISER)
+        second = await anonymity.load_policy(session, other)
+        west_berkshire = await authorities.get_by_code(session, "869")
+    assert west_berkshire is not None
+    assert first.visible == second.visible
+    one, two = first.pseudonym(west_berkshire), second.pseudonym(west_berkshire)
+    assert one is not None and two is not None and one.label != two.label
