@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -208,22 +210,66 @@ async def history(
     if shown is None:
         return None
     current = shown.observation
-    numerators = await _numerators(session, [current], {shown.metric.id: shown.metric})
+    numerator = (await _numerators(session, [current], {shown.metric.id: shown.metric})).get(
+        current.id
+    )
+    numerator_states = (
+        [
+            _as_observation(r, numerator.authority_id)
+            for r in await repository.history(session, numerator.id)
+        ]
+        if numerator is not None
+        else []
+    )
+    numerator_times = [r.updated_at for r in numerator_states]
+    revisions = await repository.history(session, current.id)
     out: list[RevisionShown] = []
-    for rev in await repository.history(session, current.id):
-        as_obs = Observation(
-            authority_id=current.authority_id,
-            value=rev.value,
-            symbol=rev.symbol,
-            flags=rev.flags,
-            visibility=rev.visibility,
-            pseudonymous=rev.pseudonymous,
-            withdrawn=False,
-        )
+    for i, rev in enumerate(revisions):
+        as_obs = _as_observation(rev, current.authority_id, withdrawn=False)
         hidden = not can_see(as_obs, viewer)
         if rev.withdrawn:
             disclosed = Disclosed(None, NOT_AVAILABLE, "")
+        elif shown.metric.disclosure_rule != "rate":
+            disclosed = disclose(as_obs, shown.metric, viewer)
         else:
-            disclosed = disclose(as_obs, shown.metric, viewer, numerators.get(current.id))
+            until = revisions[i + 1].created_at if i + 1 < len(revisions) else None
+            states = _states_during(numerator_states, numerator_times, rev.created_at, until)
+            disclosed = _disclose_rate_revision(as_obs, shown.metric, viewer, states)
         out.append(RevisionShown(rev, disclosed, hidden))
     return shown, out
+
+
+def _as_observation(
+    rev: ObservationRevision, authority_id: int | None, *, withdrawn: bool | None = None
+) -> Observation:
+    return Observation(
+        authority_id=authority_id,
+        value=rev.value,
+        symbol=rev.symbol,
+        flags=rev.flags,
+        visibility=rev.visibility,
+        pseudonymous=rev.pseudonymous,
+        withdrawn=rev.withdrawn if withdrawn is None else withdrawn,
+        updated_at=rev.created_at,
+    )
+
+
+def _states_during(
+    states: list[Observation], times: list[Any], start: Any, until: Any
+) -> list[Observation | None]:
+    """The numerator's states while a rate revision was current: the one in force when it was
+    published (None if there was none yet), then every later one until the next rate revision."""
+    first = bisect.bisect_right(times, start)
+    in_force: Observation | None = states[first - 1] if first > 0 else None
+    last = len(states) if until is None else bisect.bisect_left(times, until, lo=first)
+    return [in_force, *states[first:last]]
+
+
+def _disclose_rate_revision(
+    obs: Observation, metric: Metric, viewer: Viewer, numerators: list[Observation | None]
+) -> Disclosed:
+    """A past rate is shown only if it was safe against every numerator it stood beside: had its
+    numerator been small at any moment while the rate was current, showing the rate now (beside the
+    denominator) would give back that small count, as the current view never does."""
+    shown = [disclose(obs, metric, viewer, n) for n in numerators]
+    return next((d for d in shown if d.value is None), shown[0])

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from exchange.observations.models import Observation
+from exchange.viewer import ANONYMOUS
 from tests.conftest import Database, http_client, run_graphql
 from tests.publishing_support import make_token
 
@@ -165,3 +166,64 @@ async def test_members_only_figures_are_invisible_to_anonymous_viewers(fresh_db:
         never["message"].replace("2019/20", "Y"),
     )
     assert seen["extensions"]["code"] == "NOT_FOUND"
+
+
+HISTORY = """query($id: ID!) { observationHistory(id: $id) {
+  observation { value symbol } revisions { revision value symbol } } }"""
+
+
+async def _rate_history(db: Database, viewer: Any, rate_id: str) -> Any:
+    from schema.ids import Signer
+
+    gid = Signer(db.settings.secret_key).global_id("Observation", rate_id)
+    out = await run_graphql(db, HISTORY, {"id": gid}, viewer)
+    assert "errors" not in out, out
+    return out["data"]["observationHistory"]
+
+
+async def test_a_past_rate_stays_suppressed_once_its_numerator_grows(fresh_db: Database) -> None:
+    """Rate revision 1 stood beside a numerator of 3: showing it later, when the numerator is 9,
+    would give back the 3 (rate x denominator). Each past rate is judged against the numerators it
+    stood beside."""
+    from tests.publishing_support import publish, row
+
+    publisher, _ = await make_token(fresh_db, authority="869")
+    analyst, _ = await make_token(fresh_db, role="analyst")
+    first = await publish(
+        fresh_db,
+        publisher,
+        [row("ep_vacancies", "2024/25", 3), row("ep_vacancy_rate_pct", "2024/25", 10.0)],
+        visibility="public",
+    )
+    assert first.ok, first.errors
+    rate_id = next(o.public_id for o in first.observations if o.value == 10.0)
+    before = await _rate_history(fresh_db, analyst, rate_id)
+    assert [r["value"] for r in before["revisions"]] == [None]
+    assert before["observation"]["symbol"] == "c"
+
+    second = await publish(
+        fresh_db,
+        publisher,
+        [row("ep_vacancies", "2024/25", 9), row("ep_vacancy_rate_pct", "2024/25", 30.0)],
+        visibility="public",
+    )
+    assert second.ok, second.errors
+    for viewer in (analyst, ANONYMOUS):
+        after = await _rate_history(fresh_db, viewer, rate_id)
+        assert after["observation"]["value"] == 30.0
+        assert [(r["revision"], r["value"], r["symbol"]) for r in after["revisions"]] == [
+            (1, None, "c"),
+            (2, 30.0, None),
+        ]
+    # The publisher still sees its own figures in full.
+    own = await _rate_history(fresh_db, publisher, rate_id)
+    assert [r["value"] for r in own["revisions"]] == [10.0, 30.0]
+
+    # The numerator then falls below the threshold again: the current rate, and its history, hide.
+    third = await publish(
+        fresh_db, publisher, [row("ep_vacancies", "2024/25", 2)], visibility="public"
+    )
+    assert third.ok, third.errors
+    latest = await _rate_history(fresh_db, analyst, rate_id)
+    assert latest["observation"]["value"] is None
+    assert [r["value"] for r in latest["revisions"]] == [None, None]
