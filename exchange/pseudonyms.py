@@ -4,7 +4,10 @@ whether a pseudonymous publisher's figures can be shown at all.
 Everything here is pure (no database), so observations, comparisons and case studies share it.
 
 - ``Pseudonymiser(secret).code(la_code)``: an HMAC of the DfE code keyed with the server secret
-  (``EXCHANGE_SECRET_KEY``); without the secret nobody can compute or test a guess.
+  (``EXCHANGE_SECRET_KEY``); without the secret nobody can compute or test a guess. Demo data
+  gets labels of its own (``demo=True``): the demo generators are public code, so anyone can work
+  out which authority a demo label stands for, and that must say nothing about the label under
+  which the same authority publishes real figures.
 - ``descriptors(authorities)``: which of region and authority type a pseudonymous entry may show.
   The rule is decided per region from public reference data only (never from the authority's own
   cell), so the choice of descriptor says nothing more than the descriptor itself.
@@ -55,8 +58,9 @@ class Pseudonymiser:
             raise ValueError("a pseudonymiser needs the server secret")
         self._key = hashlib.sha256(("pseudonym:" + secret).encode()).digest()
 
-    def code(self, la_code: str) -> str:
-        digest = hmac.new(self._key, la_code.strip().encode(), hashlib.sha256).digest()
+    def code(self, la_code: str, *, demo: bool = False) -> str:
+        message = ("demo:" if demo else "") + la_code.strip()
+        digest = hmac.new(self._key, message.encode(), hashlib.sha256).digest()
         n = int.from_bytes(digest[:8], "big")
         chars = []
         for _ in range(_CODE_LENGTH):
@@ -64,8 +68,8 @@ class Pseudonymiser:
             chars.append(_ALPHABET[r])
         return "".join(chars)
 
-    def label(self, la_code: str) -> str:
-        return f"{LABEL_PREFIX} {self.code(la_code)}"
+    def label(self, la_code: str, *, demo: bool = False) -> str:
+        return f"{LABEL_PREFIX} {self.code(la_code, demo=demo)}"
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ async def documents(
         if cs.pseudonymous:
             d = descs.get(authority.id, pseudonyms.ENGLAND)
             region, authority_type, code = d.region_name, d.type, None
-            label = pseudonymiser.label(authority.la_code)
+            label = pseudonymiser.label(authority.la_code, demo=cs.is_demo)
         else:
             region, authority_type = authority.region_name, authority.type
             code, label = authority.la_code, authority.name

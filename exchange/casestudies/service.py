@@ -516,7 +516,7 @@ def author_for(
 ) -> Author:
     if not case_study.pseudonymous:
         return Author(authority.name, authority, authority.region_name, authority.type, False)
-    label = pseudonymiser.label(authority.la_code)
+    label = pseudonymiser.label(authority.la_code, demo=case_study.is_demo)
     if viewer.owns(case_study.authority_id):
         return Author(label, authority, authority.region_name, authority.type, True)
     d = descs.get(authority.id, pseudonyms.ENGLAND)

@@ -186,7 +186,7 @@ async def compare(
     pseudo_people = {a.id: a for a in await authorities.get_many(session, list(pseudo_disclosed))}
     for o in pseudo:
         a = pseudo_people.get(o.authority_id or 0)
-        pseudonym = policy.pseudonym(a) if a is not None else None
+        pseudonym = policy.pseudonym(a, demo=o.is_demo) if a is not None else None
         if pseudonym is None:
             continue
         entries.append(

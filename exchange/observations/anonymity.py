@@ -34,12 +34,13 @@ class PseudonymPolicy:
     visible: frozenset[int] = frozenset()  # publishers whose pseudonymous figures are shown
     publishers: frozenset[int] = frozenset()  # every authority with a pseudonymous figure
 
-    def pseudonym(self, authority: Authority) -> pseudonyms.Pseudonym | None:
+    def pseudonym(self, authority: Authority, *, demo: bool = False) -> pseudonyms.Pseudonym | None:
+        """The label a figure is shown under; demo figures have labels of their own."""
         if self.pseudonymiser is None:
             return None
         return pseudonyms.Pseudonym(
-            code=self.pseudonymiser.code(authority.la_code),
-            label=self.pseudonymiser.label(authority.la_code),
+            code=self.pseudonymiser.code(authority.la_code, demo=demo),
+            label=self.pseudonymiser.label(authority.la_code, demo=demo),
             descriptor=self.descriptors.get(authority.id, pseudonyms.ENGLAND),
         )
 

@@ -101,7 +101,7 @@ def _shown(
 ) -> Shown:
     pseudonym = None
     if o.pseudonymous and o.authority_id in people:
-        pseudonym = policy.pseudonym(people[o.authority_id])
+        pseudonym = policy.pseudonym(people[o.authority_id], demo=o.is_demo)
     return Shown(
         o,
         metric,

@@ -359,3 +359,44 @@ async def test_a_pseudonymous_rate_is_never_decided_by_a_named_count(scenario: S
     )
     nodes = [e["node"] for e in out["data"]["observations"]["edges"]]
     assert [(n["value"], n["isPseudonymous"]) for n in nodes] == [(None, True)]
+
+
+async def test_a_demo_label_says_nothing_about_the_label_of_real_figures(
+    fresh_db: Database,
+) -> None:
+    """The demo generator is public code: anyone can rerun it and match a demo label to its
+    authority. The same authority's real pseudonymous figures must carry another label."""
+    async with transaction(fresh_db.sessions) as s:
+        await seed_demo_metrics(s)
+        everyone = list((await s.execute(select(Authority).order_by(Authority.la_code))).scalars())
+    demo_ids = pseudonymous_demo_authorities(everyone)
+    author = next(a for a in everyone if a.id in demo_ids and a.region_code == "E12000007")
+    viewer, _ = await make_token(fresh_db, authority=author.la_code)
+    result = await publish(
+        fresh_db, viewer, [row("ep_fte", "2019/20", 9.0)], pseudonymous=True, visibility="public"
+    )
+    assert result.ok, result.errors
+    analyst, _ = await make_token(fresh_db, role="analyst")
+    own_labels: dict[str, set[str]] = {}
+    for period in ("2019/20", "2024/25"):
+        mine = {n["id"] for n in await _rows_in(fresh_db, viewer, period) if n["authority"]}
+        for n in await _rows_in(fresh_db, analyst, period):
+            if n["isPseudonymous"] and n["id"] in mine:
+                own_labels.setdefault(period, set()).add(n["pseudonym"]["label"])
+    # The analyst sees the author's real figure and its demo figure, under different labels.
+    assert len(own_labels.get("2019/20", set())) == 1
+    assert len(own_labels.get("2024/25", set())) == 1
+    assert own_labels["2019/20"] != own_labels["2024/25"]
+
+
+async def _rows_in(db: Database, viewer: Viewer, period: str) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        out = await run_graphql(db, LIST, {"m": ["ep_fte"], "p": [period], "after": after}, viewer)
+        assert "errors" not in out, out
+        page = out["data"]["observations"]
+        nodes += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]

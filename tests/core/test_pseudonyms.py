@@ -146,3 +146,18 @@ def test_descriptor_text_counts() -> None:
     descs = pseudonyms.descriptors(real_authorities())
     counts = Counter(d.text for d in descs.values())
     assert min(counts.values()) >= 5
+
+
+def test_demo_labels_are_a_separate_keyed_domain() -> None:
+    """Demo figures come from public generator code, so a demo label can be traced to its
+    authority by anyone; the same authority's label for real figures must not follow from it."""
+    p = pseudonyms.Pseudonymiser("secret-one")
+    codes = [a.la_code for a in real_authorities()]
+    real = {p.label(c) for c in codes}
+    demo = {p.label(c, demo=True) for c in codes}
+    assert len(demo) == len(codes)  # still one distinct demo label per authority
+    assert not real & demo
+    assert p.label("869", demo=True) == pseudonyms.Pseudonymiser("secret-one").label(
+        "869", demo=True
+    )
+    assert p.code("869", demo=True) != pseudonyms.Pseudonymiser("secret-two").code("869", demo=True)
