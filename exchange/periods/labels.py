@@ -50,7 +50,9 @@ class PeriodKey:
 def _check_consecutive(start: int, end2: str, text: str) -> None:
     if (start + 1) % 100 != int(end2):
         raise InvalidInput(
-            "period", f"'{text}' is not a valid year span: the second year must follow the first"
+            "period",
+            f"'{text}' is not a valid year span: the second year must follow the first",
+            "MALFORMED_PERIOD",
         )
 
 

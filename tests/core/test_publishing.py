@@ -64,6 +64,7 @@ async def test_every_bad_row_is_reported_and_nothing_is_stored(fresh_db: Databas
         row("ep_fte", "2020/21", 4, symbol="c"),  # 15
         row("ep_fte", "2019/20", symbol="q"),  # 16
         row("ep_fte", "2018/19", 4, flags="pz"),  # 17
+        row("ep_vacancies", "2024/26", 3),  # 18: the second year does not follow the first
     ]
     result = await publish(fresh_db, viewer, rows)
     got = {(e.index, e.code) for e in result.errors}
@@ -84,8 +85,13 @@ async def test_every_bad_row_is_reported_and_nothing_is_stored(fresh_db: Databas
         (15, "SYMBOL_WITH_VALUE"),
         (16, "UNKNOWN_SYMBOL"),
         (17, "UNKNOWN_FLAG"),
+        (18, "MALFORMED_PERIOD"),
     }
     assert expected <= got, sorted(expected - got)
+    fields = {(e.index, e.code): e.field for e in result.errors}
+    assert fields[(4, "MALFORMED_PERIOD")] == fields[(18, "MALFORMED_PERIOD")] == "period"
+    assert fields[(5, "NEGATIVE_COUNT")] == fields[(6, "PERCENT_OVER_100")] == "value"
+    assert fields[(1, "UNKNOWN_METRIC")] == "metric"
     assert not any(e.index in (0, 9) for e in result.errors)
     assert all(e.message and e.field for e in result.errors)
     assert result.observations == [] and result.created == 0
