@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -173,11 +173,16 @@ async def test_a_file_missing_mapped_columns_is_refused_and_stores_nothing(
 
 
 def test_shipped_files_are_untouched_copies() -> None:
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "ees"
-    if not shared.exists():
-        pytest.skip(
-            "../shared/data is not beside this checkout (as on CI); nothing to compare with"
-        )
-    for f in paths.EES_FILES:
-        assert f.read_bytes() == (shared / f.name).read_bytes()
-    assert shutil.which("true")
+    """Every shipped data file has the SHA-256 recorded when it was copied from the DfE files
+    (seed/data/SHA256SUMS); where ../shared/data is beside the checkout, it is compared too."""
+    manifest = paths.DATA_DIR / "SHA256SUMS"
+    recorded = dict(
+        reversed(line.split(maxsplit=1)) for line in manifest.read_text().splitlines() if line
+    )
+    for f in [*paths.SHIPPED_FILES, paths.LA_LOOKUP, paths.NEIGHBOURS]:
+        name = f.relative_to(paths.DATA_DIR).as_posix()
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == recorded[name], name
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    if shared.exists():
+        for name, digest in recorded.items():
+            assert hashlib.sha256((shared / name).read_bytes()).hexdigest() == digest, name
