@@ -40,11 +40,10 @@ async def prepare_main(settings: Settings, case_studies: int = CASE_STUDIES) -> 
     database and index them in tantivy through the search port."""
     from exchange.casestudies import indexing
     from exchange.casestudies.models import CaseStudy
-    from exchange.metrics import repository as metrics
     from exchange.migrate import upgrade_async
     from search.factory import open_backend
     from seed.bootstrap import initialise
-    from seed.demo_case_studies import generate
+    from seed.demo_case_studies import generate, linkable_spans
 
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
@@ -56,10 +55,10 @@ async def prepare_main(settings: Settings, case_studies: int = CASE_STUDIES) -> 
             from exchange.authorities import repository as authorities
 
             everyone = list(await authorities.all_authorities(s))
-            catalogue = {m.code for m in await metrics.all_metrics(s)}
+            spans = await linkable_spans(s)
         now = datetime.now(UTC)
         rows = []
-        for author, values, _pseudonymous, published in generate(everyone, catalogue, case_studies):
+        for author, values, _pseudonymous, published in generate(everyone, spans, case_studies):
             rows.append(
                 {
                     "public_id": secrets.token_urlsafe(12),

@@ -31,6 +31,7 @@ from exchange.authorities.models import Authority
 from exchange.casestudies import repository as case_studies
 from exchange.casestudies import service
 from exchange.metrics import repository as metrics
+from exchange.observations import repository as observations
 from exchange.periods.labels import PeriodKey
 from exchange.viewer import Viewer
 
@@ -40,20 +41,29 @@ PSEUDONYMOUS_SHARE = 0.12
 DEMO_PREFIX = "DEMO: "
 LATEST_PUBLICATION = datetime(2025, 10, 31, tzinfo=UTC)
 
+# The metrics demo case studies link outcomes to (demo self-reported ones when present).
+LINKABLE_METRICS = (
+    "ehc_issued_20wk_pct",
+    "ehc_requests",
+    "ehc_request_outcome_6wk_pct",
+    "ehc_plans_independent_special",
+    "ehc_plans_mainstream_pct",
+    "suspension_rate",
+    "permanent_exclusion_rate",
+    "high_needs_block_gbp",
+    "ep_vacancy_rate_pct",
+    "annual_reviews_on_time_pct",
+)
 # metric code -> (period kind, first start year with data, last start year with data)
-LINKABLE: dict[str, tuple[str, int, int]] = {
-    "ehc_issued_20wk_pct": ("calendar", 2019, 2024),
-    "ehc_requests": ("calendar", 2019, 2024),
-    "ehc_request_outcome_6wk_pct": ("calendar", 2019, 2024),
-    "ehc_plans_independent_special": ("academic", 2018, 2024),
-    "ehc_plans_mainstream_pct": ("academic", 2018, 2024),
-    "suspension_rate": ("academic", 2015, 2023),
-    "permanent_exclusion_rate": ("academic", 2015, 2023),
-    "high_needs_block_gbp": ("financial", 2020, 2023),
-    # demo self-reported figures (seed/demo_metrics.py), linked when present
-    "ep_vacancy_rate_pct": ("academic", 2022, 2024),
-    "annual_reviews_on_time_pct": ("calendar", 2022, 2024),
-}
+Spans = dict[str, tuple[str, int, int]]
+
+
+async def linkable_spans(session: AsyncSession) -> Spans:
+    """The years each linkable metric has authority figures for, read from the database, so
+    every demo outcome link points at periods with data."""
+    found = await metrics.get_many_by_code(session, list(LINKABLE_METRICS))
+    spans = await observations.start_year_spans(session, [m.id for m in found.values()])
+    return {code: (m.period_kind, *spans[m.id]) for code, m in found.items() if m.id in spans}
 
 
 @dataclass(frozen=True)
@@ -539,8 +549,8 @@ def _weighted(fake: Faker, pairs: tuple[tuple[Any, int], ...]) -> Any:
     return fake.random_element(OrderedDict((value, float(weight)) for value, weight in pairs))
 
 
-def _link(fake: Faker, code: str) -> tuple[service.LinkInput, int] | None:
-    kind, first, last = LINKABLE[code]
+def _link(fake: Faker, spans: Spans, code: str) -> tuple[service.LinkInput, int] | None:
+    kind, first, last = spans[code]
     if last - first < 1:
         return None
     baseline = fake.random_int(first, last - 1)
@@ -552,7 +562,7 @@ def _link(fake: Faker, code: str) -> tuple[service.LinkInput, int] | None:
 
 
 def generate(
-    authority_list: list[Authority], available_metrics: set[str], count: int = COUNT
+    authority_list: list[Authority], spans: Spans, count: int = COUNT
 ) -> list[tuple[Authority, dict[str, Any], bool, datetime]]:
     """(author, field values, pseudonymous, published at) for ``count`` case studies. Pure."""
     fake = Faker("en_GB")
@@ -571,7 +581,7 @@ def generate(
         links: list[service.LinkInput] = []
         follow_ups: list[int] = []
         for code in template.metrics:
-            if code in available_metrics and (made := _link(fake, code)) is not None:
+            if code in spans and (made := _link(fake, spans, code)) is not None:
                 links.append(made[0])
                 follow_ups.append(made[1])
         # Published the year after the latest follow-up period started (a write-up follows
@@ -607,9 +617,9 @@ async def seed_demo_case_studies(session: AsyncSession, count: int = COUNT) -> D
     everyone = await authorities.all_authorities(session)
     if not everyone:
         return DemoCaseStudySummary(0, 0, skipped=True)
-    catalogue = {m.code for m in await metrics.all_metrics(session)}
+    spans = await linkable_spans(session)
     created = pseudonymous_count = 0
-    for author, values, pseudonymous, published in generate(everyone, catalogue, count):
+    for author, values, pseudonymous, published in generate(everyone, spans, count):
         viewer = Viewer(role="publisher", authority_id=author.id)
         cs = await service.create(
             session,

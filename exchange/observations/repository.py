@@ -431,3 +431,21 @@ async def any_visible(
         )
     stmt = select(Observation.id).where(and_(*conds)).limit(1)
     return (await session.execute(stmt)).first() is not None
+
+
+async def start_year_spans(
+    session: AsyncSession, metric_ids: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """metric id -> (first, last) start year of its periods with any authority figure."""
+    if not metric_ids:
+        return {}
+    stmt = (
+        select(Observation.metric_id, func.min(Period.start_year), func.max(Period.start_year))
+        .join(Period, Period.id == Observation.period_id)
+        .where(
+            Observation.metric_id.in_(set(metric_ids)),
+            Observation.area_level == "local_authority",
+        )
+        .group_by(Observation.metric_id)
+    )
+    return {m: (int(lo), int(hi)) for m, lo, hi in (await session.execute(stmt)).all()}

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from exchange.casestudies import indexing, repository, service, vocab
 from exchange.casestudies.models import CaseStudy
 from exchange.db import create_engine, session_factory, transaction
+from exchange.observations.models import Observation
 from exchange.viewer import Viewer
 from search.port import CaseStudyDocument, SearchQuery
 from search.tantivy_adapter import TantivyBackend
-from tests.conftest import run_graphql, services_for
+from tests.conftest import make_database, run_graphql, services_for
 from tests.core.case_study_support import WEST_BERKSHIRE, case_study_values, publisher
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -313,20 +314,48 @@ async def test_search_commands_drain_reindex_and_report(fresh_db: Any) -> None:
 
 
 @pytest.mark.slow
-async def test_demo_seed_is_large_varied_marked_and_idempotent(fresh_db: Any) -> None:
+async def test_demo_seed_is_large_varied_marked_and_idempotent(
+    backend: str, tmp_path: Path
+) -> None:
     from seed.demo_case_studies import seed_demo_case_studies
+    from seed.demo_metrics import seed_demo_metrics
 
-    async with transaction(fresh_db.sessions) as session:
-        first = await seed_demo_case_studies(session)
-    async with transaction(fresh_db.sessions) as session:
-        second = await seed_demo_case_studies(session)
+    db, cleanup = await make_database(backend, tmp_path, load="all")
+    try:
+        async with transaction(db.sessions) as session:
+            await seed_demo_metrics(session)
+        async with transaction(db.sessions) as session:
+            first = await seed_demo_case_studies(session)
+        async with transaction(db.sessions) as session:
+            second = await seed_demo_case_studies(session)
+        rows: list[CaseStudy] = []
+        async with db.sessions() as session:
+            async for batch in repository.published_batches(session):
+                rows.extend(batch)
+            links = await repository.links_for(session, [r.id for r in rows])
+            with_data = {
+                (m, p)
+                for m, p in (
+                    await session.execute(
+                        select(Observation.metric_id, Observation.period_id)
+                        .where(Observation.area_level == "local_authority")
+                        .distinct()
+                    )
+                ).all()
+            }
+    finally:
+        await db.engine.dispose()
+        await cleanup()
     assert first.created >= 300 and not first.skipped
     assert second.skipped and second.created == 0
-    rows: list[CaseStudy] = []
-    async with fresh_db.sessions() as session:
-        async for batch in repository.published_batches(session):
-            rows.extend(batch)
-        links = await repository.links_for(session, [r.id for r in rows])
+    # Every outcome link points at two periods for which authorities have figures.
+    all_links = [link for ls in links.values() for link in ls]
+    assert all_links
+    assert all(
+        (link.metric_id, link.baseline_period_id) in with_data
+        and (link.metric_id, link.follow_up_period_id) in with_data
+        for link in all_links
+    )
     assert len(rows) == first.created  # nothing duplicated by the second run
     assert all(r.is_demo and r.title.startswith("DEMO: ") for r in rows)
     assert len({r.authority_id for r in rows}) >= 150
