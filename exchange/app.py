@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from exchange.casestudies.screening import allowed_numbers
 from exchange.db import create_engine, session_factory
 from exchange.http.admission import HttpContext, once, outcome
 from exchange.http.graphql_endpoint import GraphQLParams, Outcome, handle
@@ -47,6 +48,7 @@ def _format(result: Any) -> tuple[dict[str, Any], bool]:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings)
+    allowed_numbers()  # a malformed EXCHANGE_ALLOWED_PHONE_NUMBERS stops the start, not a save
     engine = create_engine(settings.database_url)
     services = Services(
         settings=settings, sessions=session_factory(engine), signer=Signer(settings.secret_key)

@@ -51,6 +51,8 @@ Offsets are Python string indices (code points) into the field's text;
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -111,6 +113,24 @@ SWITCHBOARD_ALLOW_LIST: Final[frozenset[str]] = frozenset(
         "08088083555",
     }
 )
+
+ALLOW_ENV = "EXCHANGE_ALLOWED_PHONE_NUMBERS"
+
+
+@functools.cache
+def allowed_numbers() -> frozenset[str]:
+    """The shipped list plus the installation's own (``EXCHANGE_ALLOWED_PHONE_NUMBERS``: comma-
+    separated public numbers, written any way, e.g. "020 7974 4444, +44 1635 42 42 42")."""
+    extra = set()
+    for raw in os.environ.get(ALLOW_ENV, "").split(","):
+        if not raw.strip():
+            continue
+        national = _national_digits(raw.strip())
+        if national is None:
+            raise ValueError(f"{ALLOW_ENV}: '{raw.strip()}' is not a UK phone number")
+        extra.add(national)
+    return SWITCHBOARD_ALLOW_LIST | extra
+
 
 #: Local parts (before the ``@``) of generic role mailboxes. Compared after
 #: lower-casing, dropping any ``+tag`` and removing ``.``, ``-`` and ``_``, so
@@ -352,7 +372,7 @@ def _phone_finding(match: re.Match[str]) -> tuple[int, int] | None:
         kind = _classify_uk_number(national)
         if kind is None:
             continue
-        if kind == _PERSONAL and national not in SWITCHBOARD_ALLOW_LIST:
+        if kind == _PERSONAL and national not in allowed_numbers():
             return match.start(), match.start() + end
         # Organisational or allow-listed: stop here rather than trimming
         # further, or we'd report a prefix of a public number.
