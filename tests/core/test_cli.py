@@ -78,3 +78,36 @@ def test_import_of_an_unmapped_file_is_a_clear_error(tmp_path: Path) -> None:
     result = _run(["import", "ees", str(other)], tmp_path)
     assert result.returncode == 2
     assert "no mapping for 'something.csv'" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_second_init_duplicates_nothing(tmp_path: Path) -> None:
+    import sqlite3
+
+    tables = (
+        "authorities",
+        "statistical_neighbours",
+        "metrics",
+        "periods",
+        "observations",
+        "observation_revisions",
+        "case_studies",
+    )
+
+    def counts() -> dict[str, int]:
+        conn = sqlite3.connect(tmp_path / "exchange.db")
+        try:
+            return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+        finally:
+            conn.close()
+
+    first = _run(["init"], tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = counts()
+    assert before["authorities"] == 153 and before["case_studies"] >= 300
+    again = _run(["init"], tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert counts() == before
+    created = next(line for line in again.stdout.splitlines() if "observations created" in line)
+    assert created.split("│")[2].strip() == "0"
+    assert "Demo case studies: already present, none added" in again.stdout
