@@ -70,13 +70,18 @@ def _print_import(summary: ImportSummary) -> None:
     table.add_row("observations revised", f"{summary.revised:,}")
     table.add_row("observations unchanged", f"{summary.unchanged:,}")
     table.add_row("rows skipped", f"{summary.rows_skipped:,}")
+    table.add_row("cells skipped (rest of the row imported)", f"{summary.cells_skipped:,}")
     console.print(table)
-    if summary.skipped:
-        skipped = Table(title="Rows skipped, and why")
+    if summary.skips:
+        skipped = Table(title="Skipped, and why (line 1 is a file's header)")
         skipped.add_column("reason")
-        skipped.add_column("rows", justify="right")
-        for reason, n in sorted(summary.skipped.items()):
-            skipped.add_row(reason, str(n))
+        skipped.add_column("skipped", justify="right")
+        skipped.add_column("lines")
+        for reason, s in sorted(summary.skips.items()):
+            n = len(s.lines)
+            shown = ", ".join(str(line) for line in s.lines[:10])
+            more = f" and {n - 10:,} more" if n > 10 else ""
+            skipped.add_row(reason, f"{n:,} {s.unit}{'' if n == 1 else 's'}", shown + more)
         console.print(skipped)
 
 

@@ -1,13 +1,13 @@
 """Read EES tidy files (and per-LA tidy extracts) into area x metric x period values.
 
 Nothing here touches the database: the readers turn rows into ``ParsedValue`` records and say
-exactly which rows they could not use and why.
+exactly which rows (or single cells of otherwise usable rows) they could not use, why, and where.
 """
 
 from __future__ import annotations
 
 import csv
-from collections import Counter
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,27 +38,57 @@ class ParsedValue:
     symbol: str | None
 
 
+ROW = "row"  # the whole row was not imported (its area, or its period, could not be used)
+CELL = "cell"  # one indicator cell was not imported; the rest of its row was
+
+
+@dataclass
+class Skipped:
+    """One reason something was not imported: what it skipped (ROW or CELL) and on which lines.
+
+    Line numbers are the file's own: line 1 is the header."""
+
+    unit: str
+    lines: list[int] = field(default_factory=list)
+
+
+def count_skipped(skips: dict[str, Skipped], unit: str) -> int:
+    return sum(len(s.lines) for s in skips.values() if s.unit == unit)
+
+
+def skip(skips: dict[str, Skipped], unit: str, reason: str, line: int) -> None:
+    entry = skips.setdefault(reason, Skipped(unit))
+    assert entry.unit == unit, f"reason {reason!r} used for both {entry.unit}s and {unit}s"
+    entry.lines.append(line)
+
+
 @dataclass
 class ReadReport:
     rows_read: int = 0
     rows_matched: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skips: dict[str, Skipped] = field(default_factory=dict)
 
 
 AuthorityLookup = Callable[[str, str], AuthorityRef | None]
 
 
 def parse_cell(raw: str) -> tuple[float | None, str | None]:
-    """A cell is a number or a GSS symbol; anything else is an error naming the text."""
+    """A cell is a number or a GSS symbol; anything else is an error naming the text.
+
+    ``float`` also reads 'nan' and 'inf', which no publication means as a figure (and SQLite
+    would store NaN as NULL): those are errors too."""
     text = raw.strip()
     if text == "":
         return None, "x"
     if text.lower() in SYMBOLS:
         return None, text.lower()
     try:
-        return float(text.replace(",", "")), None
+        value = float(text.replace(",", ""))
     except ValueError:
-        raise InvalidInput("value", f"'{raw}' is neither a number nor a GSS symbol") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidInput("value", f"'{raw}' is neither a number nor a GSS symbol")
+    return value, None
 
 
 def read_file(
@@ -91,7 +121,7 @@ def read_file(
             try:
                 yield from _values(reader.line_num, row, mapping, lookup, former, report)
             except DomainError as exc:
-                report.skipped[f"line {reader.line_num}: {exc.message}"] += 1
+                skip(report.skips, ROW, exc.message, reader.line_num)
     if progress:
         progress(report.rows_read % 500)
 
@@ -126,14 +156,14 @@ def _values(
         code = row[mapping.la_column].strip()
         area = _la_area(code, "", row.get("la_name", ""), lookup, former)
     if isinstance(area, str):
-        report.skipped[area] += 1
+        skip(report.skips, ROW, area, line)
         return
     level, area_code, authority_id = area
     for column, metric in mapping.columns.items():
         try:
             value, symbol = parse_cell(row[column])
         except DomainError as exc:
-            report.skipped[f"line {line}, column {column}: {exc.message}"] += 1
+            skip(report.skips, CELL, f"column {column}: {exc.message}", line)
             continue
         yield ParsedValue(line, metric, period, level, area_code, authority_id, value, symbol)
 

@@ -1,6 +1,8 @@
 """Import mapped files as observations: new values create, changed values revise, equal ones stay.
 
 A whole import runs in the caller's transaction, so a crash or a bad file leaves nothing behind.
+Rows (or single cells) that cannot be used do not fail the import: they are reported, with the
+reason and the line, in ``ImportSummary.skips``, and everything else is imported.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange.authorities import repository as authorities
 from exchange.errors import InvalidInput
 from exchange.importer.mapping import ImportMapping
-from exchange.importer.readers import AuthorityRef, ParsedValue, ReadReport, read_file
+from exchange.importer.readers import (
+    CELL,
+    ROW,
+    AuthorityRef,
+    ParsedValue,
+    ReadReport,
+    Skipped,
+    count_skipped,
+    read_file,
+    skip,
+)
 from exchange.metrics import repository as metrics
 from exchange.observations import repository as observations
 from exchange.periods import repository as periods
@@ -30,11 +42,23 @@ class ImportSummary:
     created: int = 0
     revised: int = 0
     unchanged: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    # "file: reason" -> what it skipped and where
+    skips: dict[str, Skipped] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> Counter[str]:
+        """Reason -> how many rows or cells it skipped."""
+        return Counter({reason: len(s.lines) for reason, s in self.skips.items()})
 
     @property
     def rows_skipped(self) -> int:
-        return sum(self.skipped.values())
+        """Whole rows not imported (unknown or former authority, unusable period or level)."""
+        return count_skipped(self.skips, ROW)
+
+    @property
+    def cells_skipped(self) -> int:
+        """Single values not imported from rows that were otherwise used (bad cell, duplicate)."""
+        return count_skipped(self.skips, CELL)
 
 
 async def import_files(
@@ -48,7 +72,7 @@ async def import_files(
     summary = ImportSummary()
     catalogue = await metrics.get_many_by_code(session, sorted(mapping.metric_codes()))
     lookup = await _authority_lookup(session)
-    parsed: list[tuple[ParsedValue, str]] = []
+    parsed: list[tuple[ParsedValue, str, str]] = []  # (value, source, file name)
     for path in paths:
         fm = mapping.for_file(path)
         unknown = sorted(set(fm.columns.values()) - catalogue.keys())
@@ -65,27 +89,27 @@ async def import_files(
                     f"{path.name}: metric {pv.metric_code} is {kind} but the file has "
                     f"{pv.period.kind} periods",
                 )
-            parsed.append((pv, fm.source))
+            parsed.append((pv, fm.source, path.name))
         summary.files.append(path.name)
         summary.rows_read += report.rows_read
         summary.rows_matched += report.rows_matched
-        summary.skipped.update({f"{path.name}: {k}": v for k, v in report.skipped.items()})
+        for reason, skipped in report.skips.items():
+            for line in skipped.lines:
+                skip(summary.skips, skipped.unit, f"{path.name}: {reason}", line)
 
-    period_rows = await periods.ensure(session, {pv.period for pv, _ in parsed})
-    metric_ids = sorted({catalogue[pv.metric_code].id for pv, _ in parsed})
+    period_rows = await periods.ensure(session, {pv.period for pv, _, _ in parsed})
+    metric_ids = sorted({catalogue[pv.metric_code].id for pv, _, _ in parsed})
     current = await observations.current_for_metrics(session, metric_ids)
     stamp = observations.now()
     new_rows: list[dict[str, Any]] = []
     changes: list[tuple[int, int, dict[str, Any]]] = []
     seen: set[observations.SeriesKey] = set()
-    for pv, source in parsed:
+    for pv, source, file_name in parsed:
         metric_id = catalogue[pv.metric_code].id
         key = (metric_id, period_rows[pv.period].id, pv.area_level, pv.area_code)
         if key in seen:
-            summary.skipped[
-                f"line {pv.line}: duplicate value for {pv.metric_code} "
-                f"{pv.period.label} {pv.area_code}"
-            ] += 1
+            reason = f"duplicate value for {pv.metric_code} {pv.period.label} {pv.area_code}"
+            skip(summary.skips, CELL, f"{file_name}: {reason}", pv.line)
             continue
         seen.add(key)
         vals = {
