@@ -497,8 +497,18 @@ async def _load_comparison(
         {"metric": metric, "period": chosen, "authority": code, "peers": peers},
     )
     if compared.errors and compared.codes() & {"NOT_FOUND", "INVALID"}:
+        if period is not None and _only_about_the_period(compared):
+            # The authority and metric exist but that period has no figures: the "no figures"
+            # page (which lists the periods that do), not a bare 404.
+            return Result(compared.name, None, compared.errors), periods
         return None
     return compared, periods
+
+
+def _only_about_the_period(result: Result) -> bool:
+    return bool(result.errors) and all(
+        (e.get("extensions") or {}).get("field") == "period" for e in result.errors
+    )
 
 
 async def comparison_page(request: Request) -> Response:
@@ -511,12 +521,7 @@ async def comparison_page(request: Request) -> Response:
         return await _not_found_comparison(request)
     result, periods = loaded
     if result.data is None:
-        return await render(
-            request,
-            "comparison_empty.html",
-            {"title": "No figures to compare", "code": code, "metric": metric},
-            current="authorities",
-        )
+        return await _no_figures(request, code, metric, period, peers, periods, result)
     comp = result.ok()["comparison"]
     unit = comp["metric"]["unit"]
     subject = comp["subject"]
@@ -589,6 +594,53 @@ async def comparison_page(request: Request) -> Response:
             "any_demo": any(r.is_demo for r in rows),
         },
         current="authorities",
+    )
+
+
+async def _no_figures(
+    request: Request,
+    code: str,
+    metric: str,
+    period: str | None,
+    peers: str,
+    periods: list[str],
+    result: Result,
+) -> Response:
+    """No figures for this metric (or this period of it) that the viewer can see: say which,
+    why that may be, and where to go instead."""
+    head = await run_operation(request, "AuthorityDashboard", {"code": code})
+    data = head.data or {}
+    authority = data.get("authority") or {}
+    about = next((m for m in data.get("metrics") or [] if m["code"] == metric), None) or {}
+    wrong_kind = next(
+        (
+            str(e.get("message") or "")
+            for e in result.errors
+            if (e.get("extensions") or {}).get("code") == "WRONG_PERIOD_KIND"
+        ),
+        None,
+    )
+    return await render(
+        request,
+        "comparison_empty.html",
+        {
+            "title": "No figures to compare",
+            "code": code,
+            "metric": metric,
+            "metric_name": about.get("name") or metric,
+            "self_reported": bool(about.get("selfReported")),
+            "source": about.get("source"),
+            "authority_name": authority.get("name") or code,
+            "period": period,
+            "period_problem": wrong_kind,
+            "periods": [
+                (p, f"/authorities/{code}/metrics/{metric}?period={p}&peers={peers}")
+                for p in reversed(periods)
+            ],
+        },
+        current="authorities",
+        # No such period: still a 404, but one that says which periods do have figures.
+        status_code=404 if result.errors else 200,
     )
 
 
