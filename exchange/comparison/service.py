@@ -7,17 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.comparison import semantics
+from exchange.comparison import reference, semantics
 from exchange.disclosure import Disclosed, can_see, disclose
 from exchange.errors import InvalidInput, NotFound
-from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.observations import anonymity
 from exchange.observations import repository as observations
 from exchange.observations.models import Observation
-from exchange.periods import repository as periods
 from exchange.periods.labels import parse_label
 from exchange.periods.models import Period
 from exchange.pseudonyms import Descriptor, Pseudonym, Pseudonymiser
@@ -71,7 +68,7 @@ def _in_group(descriptor: Descriptor, group: str, subject: Authority) -> bool:
 
 
 async def resolve_metric(session: AsyncSession, code: str) -> Metric:
-    metric = await metrics.get_by_code(session, code)
+    metric = (await reference.load(session)).metrics.get(code)
     if metric is None:
         raise NotFound(f"no metric with code '{code}'", field="metric")
     return metric
@@ -80,7 +77,7 @@ async def resolve_metric(session: AsyncSession, code: str) -> Metric:
 async def resolve_authority(
     session: AsyncSession, code: str, field: str = "authority"
 ) -> Authority:
-    authority = await authorities.get_by_code(session, code)
+    authority = (await reference.load(session)).authority(code)
     if authority is None:
         raise NotFound(
             f"no authority with code '{code}': use a DfE code such as 869 or "
@@ -92,7 +89,7 @@ async def resolve_authority(
 
 async def resolve_period(session: AsyncSession, label: str, metric: Metric) -> Period:
     key = parse_label(label, metric.period_kind)
-    period = await periods.get(session, key)
+    period = (await reference.load(session)).periods.get(key.label)
     if period is None:
         raise _no_data(key.label)
     return period
@@ -112,7 +109,7 @@ async def peer_members(
         return [a.id for a in members if a.id != subject.id]
     if peers not in PEER_GROUPS:
         raise InvalidInput("peers", f"unknown peer group '{peers}'")
-    return await authorities.peer_ids(session, subject, peers)
+    return (await reference.load(session)).peer_ids(subject, peers)
 
 
 async def compare(
@@ -131,7 +128,8 @@ async def compare(
     subject = await resolve_authority(session, authority_code)
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]
-    people = {a.id: a for a in await authorities.get_many(session, ids)}
+    ref = await reference.load(session)
+    people = {a.id: a for a in ref.authorities(ids)}
     policy = await anonymity.load_policy(session, pseudonymiser)
     # "No data" must not depend on figures this viewer may not see (members-only, withheld).
     if not await observations.any_visible(
@@ -183,7 +181,7 @@ async def compare(
         for i in ids
         if i in people
     ]
-    pseudo_people = {a.id: a for a in await authorities.get_many(session, list(pseudo_disclosed))}
+    pseudo_people = {a.id: a for a in ref.authorities(list(pseudo_disclosed))}
     for o in pseudo:
         a = pseudo_people.get(o.authority_id or 0)
         pseudonym = policy.pseudonym(a, demo=o.is_demo) if a is not None else None
@@ -265,7 +263,7 @@ async def _numerators(
 ) -> dict[int, Observation]:
     if metric.disclosure_rule != "rate" or not metric.numerator_code:
         return {}
-    numerator = await metrics.get_by_code(session, metric.numerator_code)
+    numerator = (await reference.load(session)).metrics.get(metric.numerator_code)
     if numerator is None:
         return {}
     return await observations.for_authorities(session, numerator.id, period_id, ids)
@@ -312,7 +310,7 @@ async def trend(
         raise InvalidInput("from", f"'from' ({start}) is after 'to' ({end})")
     # One period before the window too: the first point's direction of travel compares it with
     # the period before it, like every other point (it is not itself returned).
-    period_rows = await periods.between(session, metric.period_kind, first - 1, last)
+    period_rows = (await reference.load(session)).between(metric.period_kind, first - 1, last)
     period_ids = [p.id for p in period_rows]
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]
@@ -328,7 +326,7 @@ async def trend(
     )
     numerators: dict[tuple[int, int | None], Observation] = {}
     if metric.disclosure_rule == "rate" and metric.numerator_code:
-        num_metric = await metrics.get_by_code(session, metric.numerator_code)
+        num_metric = (await reference.load(session)).metrics.get(metric.numerator_code)
         if num_metric:
             wanted = sorted({*ids, *(o.authority_id or 0 for o in pseudo)})
             for o in await observations.series_for_authorities(

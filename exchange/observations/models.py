@@ -86,7 +86,7 @@ class ObservationRevision(Base):
 
 
 class DataVersion(Base):
-    """A counter per kind of data, raised by every transaction that changes it (at its commit).
+    """A counter raised by every transaction that changes the data (at its commit).
 
     Readers compare it with the counter a cached derivation was computed at: one tiny query
     instead of recomputing (see exchange/observations/versioning.py). It lives in the database,

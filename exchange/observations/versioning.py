@@ -1,14 +1,15 @@
-"""The observations' data version, and a cache of what is derived from them.
+"""The data version, and a cache of what is derived from the data.
 
-Every transaction that writes observations (insert, update or delete, through the ORM or an
-ORM-enabled statement) raises the ``observations`` counter in ``data_versions`` just before it
-commits. The counter is raised last, so a writer holds its row lock only for the commit itself and
-can never deadlock on it; it is read in the reader's own transaction, so what a reader derives
-after reading counter n reflects every commit up to n (or later, never earlier).
+Every transaction that writes observations or the reference data they hang on (authorities,
+statistical neighbours, metrics, periods) — an insert, update or delete through the ORM or an
+ORM-enabled statement — raises the ``data`` counter in ``data_versions`` just before it commits.
+The counter is raised last, so a writer holds its row lock only for the commit itself and can never
+deadlock on it. A reader reads it in its own transaction, so what it derives after reading counter
+n reflects every commit up to n (or later, never earlier).
 
-``DerivedCache`` keeps a few such derivations per database, keyed by the counter. A transaction
-that has itself written observations never reads from or stores into it: its own uncommitted rows
-must neither be hidden from it nor leak into what other requests see.
+``DerivedCache`` keeps a few such derivations per database, keyed by the counter and its stamp. A
+transaction that has itself written tracked data never reads from or stores into it: its own
+uncommitted rows must neither be hidden from it nor leak into what other requests see.
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.metrics.models import Metric
 from exchange.observations.models import DataVersion, Observation
+from exchange.periods.models import Period
 
-NAME = "observations"
-_WRITTEN = "dbvx_observations_written"
+NAME = "data"
+TRACKED: tuple[type, ...] = (Observation, Authority, StatisticalNeighbour, Metric, Period)
+_WRITTEN = "dbvx_data_written"
+_SEEN = "dbvx_data_version"  # the counter as this transaction read it
 
 T = TypeVar("T")
+Version = tuple[int, str]
 
 
 def written(session: Session) -> bool:
@@ -37,7 +44,7 @@ def written(session: Session) -> bool:
 @event.listens_for(Session, "do_orm_execute")
 def _on_statement(state: Any) -> None:
     if (state.is_insert or state.is_update or state.is_delete) and any(
-        m.class_ is Observation for m in state.all_mappers
+        issubclass(m.class_, TRACKED) for m in state.all_mappers
     ):
         state.session.info[_WRITTEN] = True
 
@@ -45,12 +52,13 @@ def _on_statement(state: Any) -> None:
 @event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(o, Observation) for o in changed):
+    if any(isinstance(o, TRACKED) for o in changed):
         session.info[_WRITTEN] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _raise_counter(session: Session) -> None:
+    session.info.pop(_SEEN, None)
     if session.info.pop(_WRITTEN, False):
         session.execute(
             update(DataVersion)
@@ -62,25 +70,43 @@ def _raise_counter(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
+    session.info.pop(_SEEN, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_soft(session: Session, _previous: SessionTransaction) -> None:
     session.info.pop(_WRITTEN, None)
+    session.info.pop(_SEEN, None)
 
 
-async def current(session: AsyncSession) -> tuple[int, str] | None:
-    """(counter, stamp), or None where the database has no counter row (nothing is cached)."""
+@event.listens_for(Session, "after_transaction_end")
+def _forget_seen(session: Session, _transaction: SessionTransaction) -> None:
+    # A request's read-only session never commits; its next transaction reads the counter anew.
+    session.info.pop(_SEEN, None)
+
+
+async def current(session: AsyncSession) -> Version | None:
+    """(counter, stamp), or None where the database has no counter row (nothing is cached).
+
+    Read once per transaction: derivations used together in one request agree on the version."""
+    info = session.sync_session.info
+    if _SEEN in info:
+        seen: Version | None = info[_SEEN]
+        return seen
     found = (
         await session.execute(
             select(DataVersion.counter, DataVersion.stamp).where(DataVersion.name == NAME)
         )
     ).first()
-    return None if found is None else (int(found[0]), str(found[1]))
+    version = None if found is None else (int(found[0]), str(found[1]))
+    info[_SEEN] = version
+    return version
 
 
 class DerivedCache:
-    """A bounded map from (database, key, data version) to a value derived from observations."""
+    """A bounded map from (database, key, data version) to a value derived from the data.
+
+    Values are shared by every request of the process: callers must treat them as read-only."""
 
     def __init__(self, maxsize: int = 32) -> None:
         self._maxsize = maxsize

@@ -50,3 +50,9 @@ async def between(session: AsyncSession, kind: str, start: int, end: int) -> lis
         .order_by(Period.start_year)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def all_periods(session: AsyncSession) -> list[Period]:
+    return list(
+        (await session.execute(select(Period).order_by(Period.kind, Period.start_year))).scalars()
+    )

@@ -1,7 +1,7 @@
-"""data versions: a counter raised by every transaction that writes observations
+"""data versions: a counter raised by every transaction that writes observations or reference data
 
-Lets a worker reuse what it derived from the observations (the pseudonym policy) until another
-transaction, in any worker, changes them.
+Lets a worker reuse what it derived from the data (the pseudonym policy, the reference lookups of
+comparisons) until another transaction, in any worker, changes it.
 
 Revision ID: 0005
 Revises: 0004
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("stamp", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_data_versions")),
     )
-    op.bulk_insert(table, [{"name": "observations", "counter": 0, "stamp": uuid.uuid4().hex}])
+    op.bulk_insert(table, [{"name": "data", "counter": 0, "stamp": uuid.uuid4().hex}])
 
 
 def downgrade() -> None:
