@@ -126,3 +126,41 @@ async def test_labels_come_from_the_callers_pseudonymiser(fresh_db: Any) -> None
     assert first.visible == second.visible
     one, two = first.pseudonym(west_berkshire), second.pseudonym(west_berkshire)
     assert one is not None and two is not None and one.label != two.label
+
+
+async def test_a_period_created_by_a_publication_is_comparable_at_once(fresh_db: Any) -> None:
+    """The comparison's reference snapshot (periods among it) follows writes too."""
+    import pytest
+
+    from exchange.comparison import service as comparison
+    from exchange.errors import NotFound
+    from exchange.viewer import Viewer
+    from tests.publishing_support import make_token, publish, row
+
+    viewer, _ = await make_token(fresh_db, authority="869")
+    member = Viewer(role="analyst")
+    async with fresh_db.sessions() as session:
+        with pytest.raises(NotFound):
+            await comparison.compare(
+                session, member, metric_code="ep_fte", period_label="2010/11", authority_code="869"
+            )
+    published = await publish(fresh_db, viewer, [row("ep_fte", "2010/11", 9.5)])
+    assert published.ok, published.errors
+    async with fresh_db.sessions() as session:
+        result = await comparison.compare(
+            session, member, metric_code="ep_fte", period_label="2010/11", authority_code="869"
+        )
+    assert result.subject.disclosed.value == 9.5
+
+
+async def test_reference_writes_alone_raise_the_version(fresh_db: Any) -> None:
+    from exchange.comparison import reference
+
+    async with fresh_db.sessions() as session:
+        before = await reference.load(session)
+    assert "2009/10" not in before.periods
+    async with transaction(fresh_db.sessions) as session:  # a period and nothing else
+        await periods.ensure(session, [PeriodKey("academic", 2009)])
+    async with fresh_db.sessions() as session:
+        after = await reference.load(session)
+    assert "2009/10" in after.periods
