@@ -17,27 +17,13 @@ from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods.models import Period
 from seed import paths
 from tests.conftest import Database
-
-
-async def _value(
-    db: Database, metric: str, label: str, area: str
-) -> tuple[float | None, str | None]:
-    async with db.sessions() as s:
-        row = (
-            await s.execute(
-                select(Observation.value, Observation.symbol)
-                .join(Metric, Metric.id == Observation.metric_id)
-                .join(Period, Period.id == Observation.period_id)
-                .where(Metric.code == metric, Period.label == label, Observation.area_code == area)
-            )
-        ).one()
-    return row[0], row[1]
+from tests.core.import_support import observation_value
 
 
 async def test_england_ehc_plans_match_published_totals(loaded_db: Database) -> None:
-    assert await _value(loaded_db, "ehc_plans", "2022/23", "E92000001") == (517048, None)
-    assert await _value(loaded_db, "ehc_plans", "2023/24", "E92000001") == (576474, None)
-    assert await _value(loaded_db, "ehc_plans", "2024/25", "E92000001") == (638745, None)
+    assert await observation_value(loaded_db, "ehc_plans", "2022/23", "E92000001") == (517048, None)
+    assert await observation_value(loaded_db, "ehc_plans", "2023/24", "E92000001") == (576474, None)
+    assert await observation_value(loaded_db, "ehc_plans", "2024/25", "E92000001") == (638745, None)
 
 
 async def test_england_equals_sum_of_local_authorities(loaded_db: Database) -> None:
@@ -58,22 +44,22 @@ async def test_england_equals_sum_of_local_authorities(loaded_db: Database) -> N
 
 
 async def test_west_berkshire_known_figures(loaded_db: Database) -> None:
-    assert await _value(loaded_db, "ehc_plans", "2024/25", "869") == (1685, None)
-    assert await _value(loaded_db, "ehc_issued_20wk_pct", "2024", "869") == (48.0, None)
-    assert await _value(loaded_db, "ehc_new_plans", "2024", "869") == (269, None)
+    assert await observation_value(loaded_db, "ehc_plans", "2024/25", "869") == (1685, None)
+    assert await observation_value(loaded_db, "ehc_issued_20wk_pct", "2024", "869") == (48.0, None)
+    assert await observation_value(loaded_db, "ehc_new_plans", "2024", "869") == (269, None)
 
 
 async def test_symbols_are_kept_without_a_value(loaded_db: Database) -> None:
     # West Berkshire's 2022 20-week rate is published as 'x' (not available).
-    assert await _value(loaded_db, "ehc_issued_20wk_pct", "2022", "869") == (None, "x")
+    assert await observation_value(loaded_db, "ehc_issued_20wk_pct", "2022", "869") == (None, "x")
 
 
 async def test_regional_rows_and_derived_files_imported(loaded_db: Database) -> None:
-    value, _ = await _value(loaded_db, "ehc_plans", "2024/25", "E12000008")  # South East
+    value, _ = await observation_value(loaded_db, "ehc_plans", "2024/25", "E12000008")  # South East
     assert value is not None and value > 50000
-    value, _ = await _value(loaded_db, "high_needs_block_gbp", "2023-24", "869")
+    value, _ = await observation_value(loaded_db, "high_needs_block_gbp", "2023-24", "869")
     assert value is not None and value > 1_000_000
-    value, _ = await _value(loaded_db, "suspension_rate", "2015/16", "869")
+    value, _ = await observation_value(loaded_db, "suspension_rate", "2015/16", "869")
     assert value is not None
 
 
@@ -108,7 +94,10 @@ async def test_reimport_changes_nothing_and_a_changed_value_is_a_revision(
     edited.write_text("\ufeff" + "\n".join(changed) + "\n", encoding="utf-8")
     third = await _import(fresh_db, [edited])
     assert third.revised == 1 and third.created == 0
-    assert await _value(fresh_db, "annual_review_decision_4wk_pct", "2024", "869") == (99.9, None)
+    assert await observation_value(fresh_db, "annual_review_decision_4wk_pct", "2024", "869") == (
+        99.9,
+        None,
+    )
     async with fresh_db.sessions() as s:
         revisions = (
             await s.execute(

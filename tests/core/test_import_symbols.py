@@ -21,12 +21,12 @@ from exchange.errors import InvalidInput
 from exchange.importer.mapping import load_mapping
 from exchange.importer.readers import parse_cell
 from exchange.importer.service import ImportSummary, import_files
-from exchange.metrics.models import Metric
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods.labels import from_ees
 from exchange.periods.models import Period
 from seed import paths
 from tests.conftest import Database
+from tests.core.import_support import observation_value
 
 EXCHANGE = str(Path(sys.executable).parent / "exchange")
 MAPPING = load_mapping(paths.MAPPING)
@@ -88,21 +88,6 @@ async def _import(db: Database, files: list[Path]) -> ImportSummary:
         return await import_files(session, files, MAPPING, created_by="exchange import ees")
 
 
-async def _observation(
-    db: Database, metric: str, label: str, area: str
-) -> tuple[float | None, str | None]:
-    async with db.sessions() as s:
-        row = (
-            await s.execute(
-                select(Observation.value, Observation.symbol)
-                .join(Metric, Metric.id == Observation.metric_id)
-                .join(Period, Period.id == Observation.period_id)
-                .where(Metric.code == metric, Period.label == label, Observation.area_code == area)
-            )
-        ).one()
-    return row[0], row[1]
-
-
 async def _counts(db: Database) -> tuple[int, int, int]:
     async with db.sessions() as s:
         return (
@@ -143,7 +128,7 @@ async def test_every_symbol_is_kept_without_a_value_and_reimport_changes_nothing
     assert (first.created, first.revised, first.unchanged) == (len(expected), 0, 0)
     assert first.skips == {}
     for (metric, label, code), want in expected.items():
-        assert await _observation(fresh_db, metric, label, code) == want, (metric, code)
+        assert await observation_value(fresh_db, metric, label, code) == want, (metric, code)
     stored = await _counts(fresh_db)
     assert stored[:2] == (len(expected), len(expected))
 
@@ -151,7 +136,7 @@ async def test_every_symbol_is_kept_without_a_value_and_reimport_changes_nothing
     assert (again.created, again.revised, again.unchanged) == (0, 0, len(expected))
     assert await _counts(fresh_db) == stored
     for (metric, label, code), want in expected.items():
-        assert await _observation(fresh_db, metric, label, code) == want, (metric, code)
+        assert await observation_value(fresh_db, metric, label, code) == want, (metric, code)
 
 
 @pytest.mark.parametrize("text", ["c", "Z", " low ", "U", "x", ""])
