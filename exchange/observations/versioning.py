@@ -49,17 +49,22 @@ def _on_statement(state: Any) -> None:
         state.session.info[_WRITTEN] = True
 
 
+def _pending(session: Session) -> bool:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    return any(isinstance(o, TRACKED) for o in changed)
+
+
 @event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(o, TRACKED) for o in changed):
+    if _pending(session):
         session.info[_WRITTEN] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _raise_counter(session: Session) -> None:
     session.info.pop(_SEEN, None)
-    if session.info.pop(_WRITTEN, False):
+    # Objects still pending are flushed after this event, inside the same commit: count them too.
+    if session.info.pop(_WRITTEN, False) or _pending(session):
         session.execute(
             update(DataVersion)
             .where(DataVersion.name == NAME)

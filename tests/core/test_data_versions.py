@@ -164,3 +164,24 @@ async def test_reference_writes_alone_raise_the_version(fresh_db: Any) -> None:
     async with fresh_db.sessions() as session:
         after = await reference.load(session)
     assert "2009/10" in after.periods
+
+
+async def test_objects_flushed_by_the_commit_itself_raise_the_version(fresh_db: Any) -> None:
+    """SQLAlchemy flushes pending objects after its before-commit event: they count too."""
+    from exchange.periods.models import Period
+
+    start = await _version(fresh_db)
+    assert start is not None
+    async with transaction(fresh_db.sessions) as session:
+        key = PeriodKey("academic", 2008)
+        session.add(
+            Period(
+                time_identifier=key.time_identifier,
+                time_period=key.time_period,
+                kind=key.kind,
+                label=key.label,
+                start_year=key.start_year,
+            )
+        )  # no flush: the commit flushes it
+    after = await _version(fresh_db)
+    assert after is not None and after[0] == start[0] + 1
