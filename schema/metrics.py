@@ -53,7 +53,8 @@ class Metric:
         return self.model.disclosure_threshold
 
     @strawberry.field(
-        description="PUBLISHED (DfE's own disclosure control already applied), COUNT or RATE."
+        description="PUBLISHED (DfE's own disclosure control already applied), COUNT, RATE, "
+        "or NONE (not a count of people, e.g. pounds or FTE: never suppressed)."
     )
     def disclosure_rule(self) -> str:
         return self.model.disclosure_rule.upper()
