@@ -21,7 +21,7 @@ from exchange.web.operations import run_operation
 from exchange.web.rendering import error_page, render
 
 PAGE_SIZE = 10
-MAX_PAGES = 10  # caseStudies pages forward with first <= 100
+MAX_PAGES = 100  # numbered pages listed (1,000 results); add words or filters to go further
 MAX_QUERY = 200
 _ID = re.compile(r"^[A-Za-z0-9_.=-]{8,200}$")
 
@@ -197,6 +197,8 @@ def _filter(selected: dict[str, list[str]]) -> dict[str, Any] | None:
 
 async def search_page(request: Request) -> Response:
     state = _search_state(request)
+    start = (state.page - 1) * PAGE_SIZE
+    signer = request.app.state.services.signer
     viewer = await viewer_for(request)
     can_use_peers = viewer.authority_id is not None
     only_peers = state.only_peers and can_use_peers
@@ -208,7 +210,9 @@ async def search_page(request: Request) -> Response:
             "filter": _filter(state.selected),
             "sort": state.sort,
             "onlyMyPeers": only_peers,
-            "first": state.page * PAGE_SIZE,
+            "first": PAGE_SIZE,
+            # Page n starts after result (n - 1) x 10: the cursor the API would have given it.
+            "after": signer.cursor(start - 1) if start else None,
         },
     )
     problem = None
@@ -222,9 +226,7 @@ async def search_page(request: Request) -> Response:
         else:
             result.ok()  # unexpected: the error page
     conn = (result.data or {}).get("caseStudies") if not problem else None
-    edges = (conn or {}).get("edges", [])
-    start = (state.page - 1) * PAGE_SIZE
-    shown = edges[start : start + PAGE_SIZE]
+    shown = (conn or {}).get("edges", [])
     total = (conn or {}).get("totalCount", 0)
     pages = min(MAX_PAGES, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     facets = _facet_groups((conn or {}).get("facets", []), state)
@@ -257,10 +259,14 @@ async def search_page(request: Request) -> Response:
             "problem": problem,
             "can_use_peers": can_use_peers,
             "only_peers": only_peers,
-            "pages": [(n, state.url(page=n)) for n in range(1, pages + 1)],
+            "pages": [
+                (n, state.url(page=n) if n is not None else None)
+                for n in page_numbers(state.page, pages)
+            ],
             "previous": state.url(page=state.page - 1) if state.page > 1 else None,
             "next": state.url(page=state.page + 1) if state.page < pages else None,
             "more_than_shown": total > MAX_PAGES * PAGE_SIZE,
+            "listed": f"{MAX_PAGES * PAGE_SIZE:,}",
             "first_shown": start + 1,
             "last_shown": start + len(shown),
             "clear_filters": state.url(selected={}, page=1),
@@ -269,6 +275,19 @@ async def search_page(request: Request) -> Response:
         },
         current="search",
     )
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """GOV.UK pagination: the first and last pages, the current one and its neighbours; None
+    where pages are left out (shown as an ellipsis)."""
+    keep = {1, last, current - 1, current, current + 1}
+    out: list[int | None] = []
+    for n in range(1, last + 1):
+        if n in keep:
+            out.append(n)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out
 
 
 def _label_for(group: dict[str, Any], value: str) -> str:

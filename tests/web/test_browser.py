@@ -428,3 +428,40 @@ async def test_pages_need_nothing_the_content_security_policy_forbids(
     finally:
         await ctx.close()
     assert refused == []
+
+
+async def test_pages_of_results_follow_on_to_the_last(
+    page: Any, web_app: WebApp, screenshots: Path
+) -> None:
+    """Every page of a search is its own ten results (cursor-based, not a slice of one long
+    fetch), past the hundred an unpaged API call could return, up to the last page."""
+    await page.goto(web_app.url("/search?sort=newest"))
+    total = await _count(page)
+    assert total > 120  # the demo seed: enough for pages beyond the API's first: 100
+    last = (total + 9) // 10
+    seen: list[str] = []
+    for n in (1, 2, 12, last):
+        await page.goto(web_app.url(f"/search?sort=newest&page={n}"))
+        links = await page.locator("#results h2 a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        assert len(links) == (10 if n < last else total - 10 * (last - 1)), n
+        assert not set(links) & set(seen), n  # no page repeats another's results
+        seen += links
+        current = page.locator(".govuk-pagination__item--current")
+        assert (await current.inner_text()).strip() == str(n)
+    # GOV.UK pagination: first, last, the current page and its neighbours, ellipses between.
+    await page.goto(web_app.url("/search?sort=newest&page=12"))
+    numbers = await page.locator(".govuk-pagination__item").all_inner_texts()
+    assert [t.strip() for t in numbers] == ["1", "⋯", "11", "12", "13", "⋯", str(last)]
+    await check_page(page, "search-page-12", screenshots)
+
+
+def test_page_numbers_keep_the_ends_and_the_neighbours() -> None:
+    from exchange.web.case_study_pages import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 3) == [1, 2, 3]
+    assert page_numbers(5, 9) == [1, None, 4, 5, 6, None, 9]
+    assert page_numbers(2, 9) == [1, 2, 3, None, 9]
+    assert page_numbers(9, 9) == [1, None, 8, 9]
