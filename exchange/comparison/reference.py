@@ -81,8 +81,10 @@ async def _build(session: AsyncSession) -> Reference:
     all_periods = [_copy(p) for p in await periods.all_periods(session)]
     by_code: dict[str, Authority] = {}
     for a in everyone:
-        for code in (a.la_code, a.gss_code, a.gss_code_dfe):
-            by_code.setdefault(code.upper(), a)
+        by_code[a.la_code.upper()] = a
+        by_code[a.gss_code.upper()] = a
+    for a in everyone:  # an older code never shadows an authority's own current code
+        by_code.setdefault(a.gss_code_dfe.upper(), a)
     by_kind: dict[str, list[Period]] = defaultdict(list)
     for p in sorted(all_periods, key=lambda p: p.start_year):
         by_kind[p.kind].append(p)
