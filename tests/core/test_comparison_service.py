@@ -145,3 +145,18 @@ async def test_custom_groups_match_the_reference(loaded_db: Database, members: l
     assert len(peer_values) == len([m for m in members if m != "869"])
     disclosed = [v for v in peer_values if v is not None]
     assert result.stats.median == (tidy(statistics.median(disclosed)) if disclosed else None)
+
+
+async def test_any_code_of_an_authority_gives_the_same_comparison(loaded_db: Database) -> None:
+    """DfE code, current GSS code and the older GSS code DfE files still use (Buckinghamshire)."""
+    answers = []
+    for code in ("825", "E06000060", "E10000002", " e10000002 "):
+        async with loaded_db.sessions() as s:
+            result = await service.compare(
+                s, ANONYMOUS, metric_code="ehc_plans", period_label="2024/25", authority_code=code
+            )
+        answers.append(
+            (result.subject.name, result.subject.disclosed, [e.name for e in result.entries])
+        )
+    assert answers[0][0] == "Buckinghamshire"
+    assert all(a == answers[0] for a in answers)
