@@ -90,8 +90,8 @@ class DataVersion(Base):
 
     Readers compare it with the counter a cached derivation was computed at: one tiny query
     instead of recomputing (see exchange/observations/versioning.py). It lives in the database,
-    so every worker sees the same counter. A program writing observations with raw SQL must raise
-    it too.
+    so every worker sees the same counter. A program writing the tracked tables (observations,
+    authorities, neighbours, metrics, periods) with raw SQL must raise it too.
     """
 
     __tablename__ = "data_versions"

@@ -62,7 +62,8 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _raise_counter(session: Session) -> None:
-    session.info.pop(_SEEN, None)
+    if session.in_nested_transaction():
+        return  # a savepoint: the enclosing transaction's commit raises it
     # Objects still pending are flushed after this event, inside the same commit: count them too.
     if session.info.pop(_WRITTEN, False) or _pending(session):
         session.execute(
@@ -72,22 +73,14 @@ def _raise_counter(session: Session) -> None:
         )
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
-    session.info.pop(_SEEN, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_soft(session: Session, _previous: SessionTransaction) -> None:
-    session.info.pop(_WRITTEN, None)
-    session.info.pop(_SEEN, None)
-
-
 @event.listens_for(Session, "after_transaction_end")
-def _forget_seen(session: Session, _transaction: SessionTransaction) -> None:
-    # A request's read-only session never commits; its next transaction reads the counter anew.
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    # The next transaction reads the counter anew (a request's read-only session never commits).
     session.info.pop(_SEEN, None)
+    if transaction.parent is None:
+        # The whole transaction is over, committed or rolled back. A savepoint's rollback is not
+        # the end: what the enclosing transaction wrote before it still counts.
+        session.info.pop(_WRITTEN, None)
 
 
 async def current(session: AsyncSession) -> Version | None:

@@ -185,3 +185,14 @@ async def test_objects_flushed_by_the_commit_itself_raise_the_version(fresh_db: 
         )  # no flush: the commit flushes it
     after = await _version(fresh_db)
     assert after is not None and after[0] == start[0] + 1
+
+
+async def test_a_savepoint_rolled_back_keeps_what_was_written_before_it(fresh_db: Any) -> None:
+    start = await _version(fresh_db)
+    assert start is not None
+    async with transaction(fresh_db.sessions) as session:
+        await observations.insert_new(session, [await _row(session, "869", pseudonymous=True)], "t")
+        savepoint = await session.begin_nested()
+        await savepoint.rollback()
+    after = await _version(fresh_db)
+    assert after is not None and after[0] == start[0] + 1
