@@ -41,19 +41,6 @@ PSEUDONYMOUS_SHARE = 0.12
 DEMO_PREFIX = "DEMO: "
 LATEST_PUBLICATION = datetime(2025, 10, 31, tzinfo=UTC)
 
-# The metrics demo case studies link outcomes to (demo self-reported ones when present).
-LINKABLE_METRICS = (
-    "ehc_issued_20wk_pct",
-    "ehc_requests",
-    "ehc_request_outcome_6wk_pct",
-    "ehc_plans_independent_special",
-    "ehc_plans_mainstream_pct",
-    "suspension_rate",
-    "permanent_exclusion_rate",
-    "high_needs_block_gbp",
-    "ep_vacancy_rate_pct",
-    "annual_reviews_on_time_pct",
-)
 # metric code -> (period kind, first start year with data, last start year with data)
 Spans = dict[str, tuple[str, int, int]]
 
@@ -61,7 +48,8 @@ Spans = dict[str, tuple[str, int, int]]
 async def linkable_spans(session: AsyncSession) -> Spans:
     """The years each linkable metric has authority figures for, read from the database, so
     every demo outcome link points at periods with data."""
-    found = await metrics.get_many_by_code(session, list(LINKABLE_METRICS))
+    linkable = sorted({code for template in TEMPLATES for code in template.metrics})
+    found = await metrics.get_many_by_code(session, linkable)
     spans = await observations.start_year_spans(session, [m.id for m in found.values()])
     return {code: (m.period_kind, *spans[m.id]) for code, m in found.items() if m.id in spans}
 

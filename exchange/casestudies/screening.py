@@ -122,12 +122,12 @@ def allowed_numbers() -> frozenset[str]:
     """The shipped list plus the installation's own (``EXCHANGE_ALLOWED_PHONE_NUMBERS``: comma-
     separated public numbers, written any way, e.g. "020 7974 4444, +44 1635 42 42 42")."""
     extra = set()
-    for raw in os.environ.get(ALLOW_ENV, "").split(","):
-        if not raw.strip():
+    for entry in (raw.strip() for raw in os.environ.get(ALLOW_ENV, "").split(",")):
+        if not entry:
             continue
-        national = _national_digits(raw.strip())
+        national = _national_digits(entry)
         if national is None:
-            raise ValueError(f"{ALLOW_ENV}: '{raw.strip()}' is not a UK phone number")
+            raise ValueError(f"{ALLOW_ENV}: '{entry}' is not a UK phone number")
         extra.add(national)
     return SWITCHBOARD_ALLOW_LIST | extra
 

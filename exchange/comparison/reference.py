@@ -86,14 +86,13 @@ async def _build(session: AsyncSession) -> Reference:
     for a in everyone:  # an older code never shadows an authority's own current code
         by_code.setdefault(a.gss_code_dfe.upper(), a)
     by_kind: dict[str, list[Period]] = defaultdict(list)
-    for p in sorted(all_periods, key=lambda p: p.start_year):
+    for p in all_periods:  # in start-year order within a kind (all_periods' order)
         by_kind[p.kind].append(p)
     return Reference(
         by_id={a.id: a for a in everyone},
         by_code=by_code,
-        neighbours={
-            i: tuple(n.neighbour_id for n, _ in sorted(pairs, key=lambda pair: pair[0].rank))
-            for i, pairs in neighbours.items()
+        neighbours={  # neighbours_of gives them in rank order
+            i: tuple(n.neighbour_id for n, _ in pairs) for i, pairs in neighbours.items()
         },
         metrics={m.code: m for m in catalogue},
         periods={p.label: p for p in all_periods},
