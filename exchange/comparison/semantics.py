@@ -55,14 +55,40 @@ def tidy(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+def _mean(values: Sequence[float]) -> float:
+    """fmean, except that finite values never average to inf (or raise): fmean sums first, and
+    the sum of two values near the largest float overflows. Then the values are scaled by a power
+    of two (exactly) below 1, averaged, and scaled back."""
+    try:
+        mean = statistics.fmean(values)
+    except OverflowError:  # fsum's "intermediate overflow"
+        mean = math.inf
+    if math.isfinite(mean):
+        return mean
+    _, exponent = math.frexp(max(abs(v) for v in values))
+    return math.ldexp(statistics.fmean([math.ldexp(v, -exponent) for v in values]), exponent)
+
+
+def _median(values: Sequence[float]) -> float:
+    """statistics.median, except that the middle pair is halved before adding when their sum
+    would overflow."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    low, high = ordered[middle - 1], ordered[middle]
+    median = (low + high) / 2
+    return median if math.isfinite(median) else low / 2 + high / 2
+
+
 def peer_stats(peer_values: Sequence[float | None]) -> PeerStats:
     disclosed = [v for v in peer_values if v is not None]
     suppressed = len(peer_values) - len(disclosed)
     if not disclosed:
         return PeerStats(None, None, None, None, 0, suppressed)
     return PeerStats(
-        median=tidy(statistics.median(disclosed)),
-        mean=tidy(statistics.fmean(disclosed)),
+        median=tidy(_median(disclosed)),
+        mean=tidy(_mean(disclosed)),
         minimum=min(disclosed),
         maximum=max(disclosed),
         count=len(disclosed),

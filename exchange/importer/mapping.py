@@ -44,11 +44,15 @@ class ImportMapping:
 def load_mapping(path: Path) -> ImportMapping:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("mapping", f"{path}: not UTF-8 text ({exc.reason})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput("mapping", f"{path}: not valid TOML ({exc})") from exc
     files: dict[str, FileMapping] = {}
     for i, entry in enumerate(raw.get("file", [])):
         where = f"{path.name}: file entry {i + 1}"
+        if not isinstance(entry.get("name"), str):
+            raise InvalidInput("mapping", f"{where}: 'name' (the file's name) is missing")
         fmt = entry.get("format", "ees")
         if fmt not in ("ees", "tidy"):
             raise InvalidInput("mapping", f"{where}: format must be 'ees' or 'tidy', got {fmt!r}")

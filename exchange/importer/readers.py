@@ -1,20 +1,25 @@
 """Read EES tidy files (and per-LA tidy extracts) into area x metric x period values.
 
 Nothing here touches the database: the readers turn rows into ``ParsedValue`` records and say
-exactly which rows (or single cells of otherwise usable rows) they could not use, why, and where.
+exactly which rows they did not use (an authority outside the current 153, a level not imported),
+why, and where. Anything wrong with the file itself (not UTF-8 text, binary, a broken header or
+row, a bad period, a cell that is not a plausible figure of its metric) is a ``Problem``: the
+reader collects every one, and the caller refuses the whole run (checks.ImportRefused).
 """
 
 from __future__ import annotations
 
 import csv
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
-from exchange.errors import DomainError, InvalidInput
+from exchange.errors import DomainError
+from exchange.importer.checks import Problem, check_period, check_value
+from exchange.importer.checks import parse_cell as parse_cell  # where the importer tests find it
 from exchange.importer.mapping import FileMapping
-from exchange.observations.models import SYMBOLS
 from exchange.periods.labels import PeriodKey, from_ees, parse_label
 
 NATIONAL_CODE = "E92000001"
@@ -38,8 +43,8 @@ class ParsedValue:
     symbol: str | None
 
 
-ROW = "row"  # the whole row was not imported (its area, or its period, could not be used)
-CELL = "cell"  # one indicator cell was not imported; the rest of its row was
+ROW = "row"  # the whole row was not imported (its area could not be used)
+CELL = "cell"  # one indicator cell was not imported (a duplicate); the rest of its row was
 
 
 @dataclass
@@ -67,28 +72,10 @@ class ReadReport:
     rows_read: int = 0
     rows_matched: int = 0
     skips: dict[str, Skipped] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
 
 AuthorityLookup = Callable[[str, str], AuthorityRef | None]
-
-
-def parse_cell(raw: str) -> tuple[float | None, str | None]:
-    """A cell is a number or a GSS symbol; anything else is an error naming the text.
-
-    ``float`` also reads 'nan' and 'inf', which no publication means as a figure (and SQLite
-    would store NaN as NULL): those are errors too."""
-    text = raw.strip()
-    if text == "":
-        return None, "x"
-    if text.lower() in SYMBOLS:
-        return None, text.lower()
-    try:
-        value = float(text.replace(",", ""))
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise InvalidInput("value", f"'{raw}' is neither a number nor a GSS symbol")
-    return value, None
 
 
 def read_file(
@@ -98,73 +85,171 @@ def read_file(
     former: dict[str, str],
     report: ReadReport,
     progress: Callable[[int], None] | None = None,
+    *,
+    units: Mapping[str, str] | None = None,
+    this_year: int | None = None,
 ) -> Iterator[ParsedValue]:
-    # utf-8-sig strips the byte-order mark EES puts at the start of every file. Rows are lists
-    # until they pass the mapping's filters: most rows of an EES file are breakdowns the mapping
-    # does not use, and building a dict for each of them was half the import's time.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return
-        _check_columns(path, mapping, dict.fromkeys(header, ""))
-        position = {name: i for i, name in enumerate(header)}
-        filters = [(position[col], want) for col, want in mapping.filters.items()]
-        for fields in reader:
-            report.rows_read += 1
-            if progress and report.rows_read % 500 == 0:
-                progress(500)
-            if any((fields[i].strip() if i < len(fields) else "") != want for i, want in filters):
-                continue
-            report.rows_matched += 1
-            row = dict(zip(header, fields, strict=False))
-            try:
-                yield from _values(reader.line_num, row, mapping, lookup, former, report)
-            except DomainError as exc:
-                skip(report.skips, ROW, exc.message, reader.line_num)
+    """Values of the rows the mapping uses. ``units`` (metric code -> unit) decides what a cell
+    may hold; every problem goes to ``report.problems`` and reading goes on where it can."""
+    reading = _Reading(path.name, mapping, units or {}, this_year or datetime.now(UTC).year, report)
+    with path.open("rb") as handle:
+        # Rows are lists until they pass the mapping's filters: most rows of an EES file are
+        # breakdowns the mapping does not use, and building a dict for each of them was half the
+        # import's time.
+        reader = csv.reader(_text_lines(handle, reading))
+        try:
+            header = next(reader, None)
+            if header is None or not any(name.strip() for name in header):
+                if not reading.broken:
+                    reading.problem(1, None, "the file is empty: an EES file starts with a header")
+                return
+            if not _check_header(header, reading):
+                return
+            width = len(header)
+            position = {name: i for i, name in enumerate(header)}
+            filters = [(position[col], want) for col, want in mapping.filters.items()]
+            for fields in reader:
+                if not fields:  # a blank line
+                    continue
+                report.rows_read += 1
+                if progress and report.rows_read % 500 == 0:
+                    progress(500)
+                if len(fields) != width:
+                    reading.problem(
+                        reader.line_num,
+                        None,
+                        f"{len(fields)} cells but the header has {width} columns: a truncated "
+                        "or broken row",
+                    )
+                    continue
+                if any(fields[i].strip() != want for i, want in filters):
+                    continue
+                report.rows_matched += 1
+                row = dict(zip(header, fields, strict=True))
+                yield from _values(reader.line_num, row, reading, lookup, former)
+        except csv.Error as exc:
+            reading.problem(reader.line_num, None, f"not readable as CSV ({exc})")
     if progress:
         progress(report.rows_read % 500)
 
 
-def _check_columns(path: Path, mapping: FileMapping, row: dict[str, str]) -> None:
+@dataclass
+class _Reading:
+    """One file being read: what its cells may hold, and where its problems go."""
+
+    name: str
+    mapping: FileMapping
+    units: Mapping[str, str]
+    this_year: int
+    report: ReadReport
+    broken: bool = False  # the text itself could not be read: nothing after it is
+
+    def problem(self, line: int | None, column: str | None, reason: str) -> None:
+        self.report.problems.append(Problem(self.name, line, column, reason))
+
+
+def _text_lines(handle: BinaryIO, reading: _Reading) -> Iterable[str]:
+    """The file's lines as text, for csv.reader. EES files are UTF-8 and start with a byte-order
+    mark (dropped here); a line that is not UTF-8, or holds a NUL (a binary file, or UTF-16
+    without its byte-order mark), ends the file with a problem naming that line."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            utf16 = number == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+            reading.problem(
+                number,
+                None,
+                "not UTF-8 text"
+                + (" (this is UTF-16)" if utf16 else f" (byte {exc.start + 1} of the line)")
+                + ": save the file as UTF-8 CSV, as EES publishes it",
+            )
+            reading.broken = True
+            return
+        if "\x00" in line:
+            reading.problem(
+                number,
+                None,
+                "a NUL byte: this is a binary file or UTF-16 text, not UTF-8 CSV as EES "
+                "publishes it",
+            )
+            reading.broken = True
+            return
+        yield line[1:] if number == 1 and line.startswith("\ufeff") else line
+
+
+def _check_header(header: list[str], reading: _Reading) -> bool:
+    """Whether the header has every column the import reads, each once. (Other columns may
+    repeat: DfE's annual_reviews.csv has two review_meeting_prior_24 columns.)"""
+    mapping = reading.mapping
     needed = set(mapping.columns) | set(mapping.filters)
     if mapping.format == "ees":
         needed |= {"time_period", "time_identifier", "geographic_level"}
+        needed |= {"country_code", "region_code", "old_la_code", "new_la_code", "la_name"} & set(
+            header
+        )
     else:
         needed |= {mapping.period_column or "", mapping.la_column or ""}
-    missing = sorted(c for c in needed if c not in row)
+    ok = True
+    seen: set[str] = set()
+    for name in header:
+        if name in seen and name in needed:
+            reading.problem(1, name, f"the header names column '{name}' twice")
+            ok = False
+        seen.add(name)
+    missing = sorted(c for c in needed if c not in seen)
     if missing:
-        raise InvalidInput(
-            "path", f"{path.name} has no column(s) {', '.join(missing)} named in the mapping"
+        # The file name twice: the reason reads on its own too (in the summary's words).
+        reading.problem(
+            1, None, f"{reading.name} has no column(s) {', '.join(missing)} named in the mapping"
         )
+        ok = False
+    return ok
 
 
 def _values(
     line: int,
     row: dict[str, str],
-    mapping: FileMapping,
+    reading: _Reading,
     lookup: AuthorityLookup,
     former: dict[str, str],
-    report: ReadReport,
 ) -> Iterator[ParsedValue]:
+    mapping = reading.mapping
+    try:
+        if mapping.format == "ees":
+            period_column = "time_period"
+            period = from_ees(row["time_identifier"], row["time_period"])
+        else:
+            assert mapping.period_column and mapping.period_kind and mapping.la_column
+            period_column = mapping.period_column
+            period = parse_label(row[mapping.period_column], mapping.period_kind)
+    except DomainError as exc:
+        column = exc.field if exc.field in row else period_column
+        reading.problem(line, column, exc.message)
+        return
+    if (why := check_period(period, reading.this_year)) is not None:
+        reading.problem(line, period_column, why)
+        return
     if mapping.format == "ees":
-        period = from_ees(row["time_identifier"], row["time_period"])
         area = _ees_area(row, lookup, former)
     else:
-        assert mapping.period_column and mapping.period_kind and mapping.la_column
-        period = parse_label(row[mapping.period_column], mapping.period_kind)
-        code = row[mapping.la_column].strip()
+        code = row[mapping.la_column or "la_code"].strip()
         area = _la_area(code, "", row.get("la_name", ""), lookup, former)
     if isinstance(area, str):
-        skip(report.skips, ROW, area, line)
+        skip(reading.report.skips, ROW, area, line)
         return
     level, area_code, authority_id = area
     for column, metric in mapping.columns.items():
         try:
             value, symbol = parse_cell(row[column])
         except DomainError as exc:
-            skip(report.skips, CELL, f"column {column}: {exc.message}", line)
+            reading.problem(line, column, exc.message)
             continue
+        if value is not None:
+            why = check_value(value, reading.units.get(metric, ""), metric, row[column])
+            if why is not None:
+                reading.problem(line, column, why)
+                continue
         yield ParsedValue(line, metric, period, level, area_code, authority_id, value, symbol)
 
 
@@ -175,7 +260,8 @@ def _ees_area(
     if level == "National":
         return "national", row.get("country_code", "").strip() or NATIONAL_CODE, None
     if level == "Regional":
-        return "regional", row["region_code"].strip(), None
+        code = row.get("region_code", "").strip()
+        return ("regional", code, None) if code else "regional row without a region_code"
     if level == "Local authority":
         return _la_area(
             row.get("old_la_code", "").strip(),

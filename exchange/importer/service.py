@@ -1,8 +1,11 @@
 """Import mapped files as observations: new values create, changed values revise, equal ones stay.
 
 A whole import runs in the caller's transaction, so a crash or a bad file leaves nothing behind.
-Rows (or single cells) that cannot be used do not fail the import: they are reported, with the
-reason and the line, in ``ImportSummary.skips``, and everything else is imported.
+Rows of authorities outside the current 153 (or of levels not imported) do not fail the import:
+they are reported, with the reason and the lines, in ``ImportSummary.skips``. A file that is not
+what it claims (not UTF-8 text, a broken header or row, an implausible period, a cell that is not
+a sane figure of its metric's unit) refuses the whole run before anything is written:
+``checks.ImportRefused`` lists every such problem with its file, line and column.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities import repository as authorities
 from exchange.errors import InvalidInput
+from exchange.importer.checks import ImportRefused, Problem
 from exchange.importer.mapping import ImportMapping
 from exchange.importer.readers import (
     CELL,
@@ -72,7 +77,10 @@ async def import_files(
     summary = ImportSummary()
     catalogue = await metrics.get_many_by_code(session, sorted(mapping.metric_codes()))
     lookup = await _authority_lookup(session)
+    units = {code: m.unit for code, m in catalogue.items()}
+    this_year = datetime.now(UTC).year
     parsed: list[tuple[ParsedValue, str, str]] = []  # (value, source, file name)
+    problems: list[Problem] = []
     for path in paths:
         fm = mapping.for_file(path)
         unknown = sorted(set(fm.columns.values()) - catalogue.keys())
@@ -81,21 +89,43 @@ async def import_files(
                 "mapping", f"{path.name}: metric(s) {', '.join(unknown)} not in the catalogue"
             )
         report = ReadReport()
-        for pv in read_file(path, fm, lookup, mapping.former_authorities, report, progress):
+        kind_problems: dict[str, Problem] = {}  # metric -> its first period of the wrong kind
+        values = read_file(
+            path,
+            fm,
+            lookup,
+            mapping.former_authorities,
+            report,
+            progress,
+            units=units,
+            this_year=this_year,
+        )
+        for pv in values:
             kind = catalogue[pv.metric_code].period_kind
             if pv.period.kind != kind:
-                raise InvalidInput(
-                    "mapping",
-                    f"{path.name}: metric {pv.metric_code} is {kind} but the file has "
-                    f"{pv.period.kind} periods",
+                kind_problems.setdefault(  # once a metric: it is the mapping that is wrong
+                    pv.metric_code,
+                    Problem(
+                        path.name,
+                        pv.line,
+                        "time_identifier" if fm.format == "ees" else fm.period_column,
+                        f"metric {pv.metric_code} is {kind} but the file has "
+                        f"{pv.period.kind} periods",
+                    ),
                 )
+                continue
             parsed.append((pv, fm.source, path.name))
+        problems.extend(
+            sorted([*report.problems, *kind_problems.values()], key=lambda p: p.line or 0)
+        )
         summary.files.append(path.name)
         summary.rows_read += report.rows_read
         summary.rows_matched += report.rows_matched
         for reason, skipped in report.skips.items():
             for line in skipped.lines:
                 skip(summary.skips, skipped.unit, f"{path.name}: {reason}", line)
+    if problems:
+        raise ImportRefused(problems)
 
     period_rows = await periods.ensure(session, {pv.period for pv, _, _ in parsed})
     metric_ids = sorted({catalogue[pv.metric_code].id for pv, _, _ in parsed})

@@ -18,10 +18,12 @@ _KIND_BY_IDENTIFIER = {
 }
 _IDENTIFIER_BY_KIND = {v: k.capitalize() for k, v in _KIND_BY_IDENTIFIER.items()}
 
-_ACADEMIC = re.compile(r"^(\d{4})/(\d{2})$")
-_FINANCIAL = re.compile(r"^(\d{4})-(\d{2})$")
-_CALENDAR = re.compile(r"^(\d{4})$")
-_SIX = re.compile(r"^(\d{4})(\d{2})$")
+# [0-9], not \d: \d matches every script's digits ('٢٠٢٤' or fullwidth '２０２４'), and int() reads
+# them. \Z, not $: $ also matches before a final newline.
+_ACADEMIC = re.compile(r"^([0-9]{4})/([0-9]{2})\Z")
+_FINANCIAL = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
+_CALENDAR = re.compile(r"^([0-9]{4})\Z")
+_SIX = re.compile(r"^([0-9]{4})([0-9]{2})\Z")
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,13 @@ from tests.conftest import Database
 from tests.security.procs import ROOT, server_env
 from tests.security.support import app_client, bearer, count_sql, make_token
 
-SYNTHETIC_YEARS = range(1900, 1940)  # 40 academic years × 163 areas × 4 metrics
+# 29 made-up academic years × 163 areas × 4 metrics: from 1990, the oldest year the importer takes,
+# to 2018, before the shipped release's first year.
+SYNTHETIC_YEARS = range(1990, 2019)
 
 
 def big_caseload(folder: Path) -> Path:
-    """The shipped caseload file's 2024/25 rows, repeated under 40 made-up academic years. The
+    """The shipped caseload file's 2024/25 rows, repeated under 29 made-up academic years. The
     mapping matches files by name, so it keeps the name caseload.csv."""
     folder.mkdir(parents=True, exist_ok=True)
     with (DATA_DIR / "ees" / "caseload.csv").open(encoding="utf-8-sig", newline="") as src:
@@ -110,7 +112,9 @@ async def counts(db: Database) -> tuple[int, int, int]:
     async with db.sessions() as s:
         observations = await s.scalar(select(func.count(Observation.id)))
         revisions = await s.scalar(select(func.count(ObservationRevision.id)))
-        synthetic = await s.scalar(select(func.count(Period.id)).where(Period.time_period < "2000"))
+        synthetic = await s.scalar(
+            select(func.count(Period.id)).where(Period.time_period < str(SYNTHETIC_YEARS.stop))
+        )
     return int(observations or 0), int(revisions or 0), int(synthetic or 0)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from exchange.db import transaction
 from exchange.errors import InvalidInput
+from exchange.importer.checks import ImportRefused
 from exchange.importer.mapping import load_mapping
 from exchange.importer.service import ImportSummary, import_files
 from exchange.metrics.models import Metric
@@ -129,7 +130,7 @@ async def test_unknown_and_former_authorities_are_reported(
     assert "former authority 909 Cumbria" in reasons
 
 
-async def test_a_file_with_a_malformed_value_reports_the_line(
+async def test_a_file_with_a_malformed_value_is_refused_naming_the_line(
     fresh_db: Database, tmp_path: Path
 ) -> None:
     src = paths.DATA_DIR / "ees" / "annual_reviews.csv"
@@ -142,11 +143,15 @@ async def test_a_file_with_a_malformed_value_reports_the_line(
     lines[idx] = ",".join(cells)
     edited = tmp_path / "annual_reviews.csv"
     edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = await _import(fresh_db, [edited])
-    reason = "annual_reviews.csv: column pc_decsion_4weeks: 'forty' is neither a number nor a GSS"
-    found = {k: v for k, v in summary.skips.items() if k.startswith(reason)}
-    assert [(s.unit, s.lines) for s in found.values()] == [("cell", [idx + 1])]
-    assert summary.cells_skipped == 1
+    with pytest.raises(ImportRefused) as refused:
+        await _import(fresh_db, [edited])
+    problems = [str(p) for p in refused.value.problems]
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        f"annual_reviews.csv:{idx + 1}:pc_decsion_4weeks: 'forty' is neither a number"
+    )
+    async with fresh_db.sessions() as s:  # all or nothing: not one observation stored
+        assert (await s.execute(select(func.count(Observation.id)))).scalar_one() == 0
 
 
 async def test_a_file_missing_mapped_columns_is_refused_and_stores_nothing(
