@@ -140,6 +140,37 @@ POSITIVE: list[tuple[str, str]] = [
     ("DATE_OF_BIRTH", "birthdate [[12 Mar. 2015]]"),
     ("DATE_OF_BIRTH", "born [[29/02/2016]]"),
     ("DATE_OF_BIRTH", "born [[03/25/2015]] (US order)"),
+    # --- Bypasses seen in the wild (finding "easy to bypass"): the text is normalised first
+    # (NFKC, zero-width characters dropped, dashes and spaces folded) and the span is still
+    # reported in the original text.
+    ("PHONE", "Call mum on [[07700\u00a0900123]] after 4pm."),
+    ("PHONE", "mobile [[07700.900.123]]"),
+    ("PHONE", "dad: [[+44-7700-900123]]"),
+    ("PHONE", "home [[020.7946.0958]]"),
+    ("PHONE", "mobile [[07700 \u2013 900 123]]"),
+    ("PHONE", "mobile [[07700\u200b900\u200d123]]"),
+    ("PHONE", "mobile [[\uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13]]"),
+    ("NHS_NUMBER", "NHS no. [[943\u00a0476\u00a05919]]."),
+    ("NHS_NUMBER", "NHS [[943.476.5919]]"),
+    ("NHS_NUMBER", "NHS [[943\u2013476\u20135919]]"),
+    ("NHS_NUMBER", "NHS [[943\u2009476\u20095919]]"),
+    ("NHS_NUMBER", "NHS [[9434\u2060765919]]"),
+    ("EMAIL", "Mum emailed from [[zo\u00eb.smith@gmail.com]]."),
+    ("EMAIL", "dad: [[jos\u00e9.garc\u00eda@hotmail.co.uk]]"),
+    ("EMAIL", "gran: [[\u0438\u0432\u0430\u043d.\u043f\u0435\u0442\u0440\u043e\u0432@mail.ru]]"),
+    ("EMAIL", "mum: [[jane.smith\uff20gmail.com]]"),
+    ("DATE_OF_BIRTH", "Child A (b. [[12/03/2015]]) joined Year 4."),
+    ("DATE_OF_BIRTH", "date-of-birth: [[12/03/2015]]"),
+    ("DATE_OF_BIRTH", "She was born at the Royal Berkshire Hospital in Reading on [[12/03/2015]]."),
+    ("DATE_OF_BIRTH", "Child B, [[12/03/2015]] (DOB), was referred."),
+    ("DATE_OF_BIRTH", "DOB[[12/03/2015]]"),
+    ("DATE_OF_BIRTH", "Date of Birth \u2013 [[12\u201003\u20102015]]"),
+    ("DATE_OF_BIRTH", "DoB [[12-Mar-2015]]"),
+    ("DATE_OF_BIRTH", "dob: [[12 03 2015]]"),
+    ("UPN", "UPN [[B801 2000 05001]]"),
+    ("UPN", "UPN [[B801-2000-05001]]"),
+    ("UPN", "UPN [[B80120\u200b0005001]]"),
+    ("UPN", "UPN [[b 801\u00a0200\u00a0005\u00a0001]]"),
 ]
 
 
@@ -236,6 +267,24 @@ NEGATIVE: list[str] = [
     "education-health-and-care-plans/2024",
     "The council invested £7.5m in 2023-24, cutting waits by 48.0% across 1,685 EHC plans.",
     "",
+    # --- Normalisation must not create false alarms -----------------------
+    "The £1,234,567 programme ran in 2023/24 and cut waits to 20\u00a0weeks (48.0%).",
+    "Rates were 0.12 0.34 0.56 0.78 0.90 across the five cohorts.",
+    "aged 0\u201325, from 2019\u201320 to 2023\u201324",
+    "Open 09:00\u201317:00, Monday\u2013Friday, from 01/09/2023 \u2013 31/08/2024",
+    "Year 6 pupils (Key Stage 2) in 2023\u00a02024 and 2024\u00a02025",
+    "The 2019 2020 2021 cohorts",
+    "Call the council on 01635\u00a042\u00a042\u00a042.",
+    "Service line 0300.123.4567",
+    "SEND\uff20westberks.gov.uk",
+    "NHS 943.476.5918",
+    "NHS 943\u00a0476\u00a05918",
+    f"case reference {spaced_nhs(wrong_nhs_number('401023213'), '.')}",
+    "UPN A801 2000 05001 has the wrong check letter",
+    "Children born in 2015 were assessed on 12/03/2023.",
+    "born 2015, assessed 12/03/2019",
+    "Children born prematurely were later referred, and on 12/03/2019 the panel met.",
+    "On 12/03/2015 the panel reviewed newborn hearing screening.",
 ]
 
 
