@@ -15,6 +15,7 @@ from exchange.observations.models import DataVersion, Observation, ObservationRe
 from exchange.peergroups.models import PeerGroup, PeerGroupMember
 from exchange.periods.models import Period
 from exchange.tokens.models import ApiToken
+from exchange.websessions.models import WebSession
 
 __all__ = [
     "ApiToken",
@@ -33,4 +34,5 @@ __all__ = [
     "Period",
     "SearchOutbox",
     "StatisticalNeighbour",
+    "WebSession",
 ]

@@ -182,7 +182,7 @@ def extra_routes(services: Services) -> list[BaseRoute]:
 
 
 def middleware(services: Services) -> list[Middleware]:
-    """Officer pages: the signed session cookie (exchange/web/auth.py)."""
+    """Officer pages: server-side sessions and the state cookie (exchange/web/auth.py)."""
     from exchange.web import middleware as web_middleware
 
     return web_middleware(services.settings)

@@ -44,6 +44,14 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
                 from starlette.responses import RedirectResponse
 
                 return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+            if "TIMEOUT" in codes:
+                return await error_page(
+                    request,
+                    504,
+                    "This page took too long",
+                    "The page was stopped because it took too long to prepare. Try again in a "
+                    "few minutes.",
+                )
             if "SEARCH_UNAVAILABLE" in codes:
                 return await error_page(
                     request,
@@ -116,6 +124,19 @@ def routes() -> list[BaseRoute]:
         Route("/about/figures", g(about_figures), name="about_figures"),
         Route("/sign-in", g(account_pages.sign_in_page), methods=["GET", "POST"], name="sign_in"),
         Route("/sign-out", g(account_pages.sign_out), methods=["POST"], name="sign_out"),
+        Route("/account", g(account_pages.account_page), name="account"),
+        Route(
+            "/account/sessions/end",
+            g(account_pages.end_session),
+            methods=["POST"],
+            name="end_session",
+        ),
+        Route(
+            "/account/sign-out-everywhere",
+            g(account_pages.sign_out_everywhere),
+            methods=["POST"],
+            name="sign_out_everywhere",
+        ),
         Route("/publish", g(account_pages.publish_page), name="publish"),
         Route(
             "/publish/upload",

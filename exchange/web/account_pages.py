@@ -1,19 +1,36 @@
-"""Signing in and out, the publisher's page, and uploading a CSV of figures."""
+"""Signing in and out, the account page (where you are signed in), the publisher's page, and
+uploading a CSV of figures."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.web import auth, formatting
 from exchange.web.operations import run_operation
 from exchange.web.rendering import error_page, render
+from exchange.websessions import service as websessions
 
 MAX_UPLOAD_BYTES = 2_000_000  # the API's own limit (schema/publishing.py)
 TEMPLATE_HREF = "/publish/template.csv"
+WRITES = (Scope.OBSERVATIONS_PUBLISH, Scope.CASE_STUDIES_WRITE)  # what the publish pages offer
+
+
+def _uk_time() -> tzinfo:
+    try:
+        return ZoneInfo("Europe/London")
+    except ZoneInfoNotFoundError:  # no tz database on the machine: UTC is close enough
+        return UTC
+
+
+_UK = _uk_time()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -65,7 +82,7 @@ async def sign_in_page(request: Request) -> Response:
             status_code=200,
         )
     request.session["flash"] = "You are signed in."
-    default = "/publish" if viewer.role == "publisher" else "/"
+    default = "/publish" if scopes.has(viewer, *WRITES) else "/"
     return RedirectResponse(next_url or default, status_code=303)
 
 
@@ -74,22 +91,96 @@ async def sign_out(request: Request) -> Response:
     refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
     if refused is not None:
         return refused
-    auth.sign_out(request)
+    await auth.sign_out(request)
     request.session["flash"] = "You have signed out."
     return RedirectResponse("/", status_code=303)
 
 
-async def _publisher_or_refusal(request: Request) -> Response | None:
+def _when(moment: datetime) -> str:
+    """``14 March 2025 at 2:05pm``, UK time (GOV.UK style)."""
+    local = moment.astimezone(_UK)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def _hours(span: timedelta) -> int:
+    return int(span.total_seconds() // 3600)
+
+
+async def account_page(request: Request) -> Response:
+    """Where this token is signed in: each session can be ended, or all of them at once."""
+    viewer = await auth.viewer_for(request)
+    if not viewer.is_member:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    sessions = [
+        {
+            "id": s.public_id,
+            "user_agent": s.user_agent,
+            "client_address": s.client_address,
+            "created": _when(s.created_at),
+            "last_seen": _when(s.last_seen_at),
+            "current": s.current,
+        }
+        for s in await auth.open_sessions(request)
+    ]
+    return await render(
+        request,
+        "account.html",
+        {
+            "title": "Your account",
+            "sessions": sessions,
+            "idle_hours": _hours(websessions.IDLE_TIMEOUT),
+            "absolute_hours": _hours(websessions.ABSOLUTE_LIFETIME),
+        },
+        current="account",
+    )
+
+
+async def end_session(request: Request) -> Response:
+    form = await request.form()
+    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
+    if refused is not None:
+        return refused
+    if not (await auth.viewer_for(request)).is_member:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    ended = await auth.end_session(request, str(form.get("session") or "")[:40])
+    if not (await auth.viewer_for(request)).is_member:  # it was this browser's session
+        request.session["flash"] = "You have signed out."
+        return RedirectResponse("/", status_code=303)
+    request.session["flash"] = (
+        "That session has been signed out." if ended else "That session had already ended."
+    )
+    return RedirectResponse("/account", status_code=303)
+
+
+async def sign_out_everywhere(request: Request) -> Response:
+    form = await request.form()
+    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
+    if refused is not None:
+        return refused
+    if not (await auth.viewer_for(request)).is_member:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    ended = await auth.sign_out_everywhere(request)
+    request.session["flash"] = (
+        "You have signed out everywhere: "
+        f"{ended} session{'s' if ended != 1 else ''} ended, this one included."
+    )
+    return RedirectResponse("/", status_code=303)
+
+
+async def _publisher_or_refusal(
+    request: Request, needed: tuple[Scope, ...] = WRITES
+) -> Response | None:
     viewer = await auth.viewer_for(request)
     if not viewer.is_member:
         return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
-    if viewer.role != "publisher" or viewer.authority_id is None:
+    if viewer.authority_id is None or not scopes.has(viewer, *needed):
         return await error_page(
             request,
             403,
             "You cannot publish",
-            "Only a council's publishing token can publish figures or case studies. Ask your "
-            "exchange administrator for one.",
+            "Only a council's publishing token, with the scope to publish, can publish figures "
+            "or case studies. Ask your exchange administrator for one.",
         )
     return None
 
@@ -112,7 +203,7 @@ async def publish_page(request: Request) -> Response:
 
 
 async def upload_page(request: Request) -> Response:
-    refused = await _publisher_or_refusal(request)
+    refused = await _publisher_or_refusal(request, (Scope.OBSERVATIONS_PUBLISH,))
     if refused is not None:
         return refused
     context: dict[str, Any] = {
