@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from exchange.tokens import scopes as _scopes
+
 ROLES = ("publisher", "analyst", "admin")
 
 
@@ -15,16 +17,25 @@ class Viewer:
     scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
-    def is_member(self) -> bool:
-        """Any valid token: may see members-only figures."""
+    def is_authenticated(self) -> bool:
+        """Any valid token. What it may do is for exchange.tokens.scopes to say."""
         return self.role != "anonymous"
 
     @property
+    def is_member(self) -> bool:
+        """Signed in: any valid token (the same as ``is_authenticated``). Not a permission: a
+        token sees members-only figures only with the read:members scope (``visibilities``)."""
+        return self.is_authenticated
+
+    @property
     def is_admin(self) -> bool:
+        """The role only: never an authorisation check (use exchange.tokens.scopes)."""
         return self.role == "admin"
 
     def visibilities(self) -> tuple[str, ...]:
-        return ("public", "members") if self.is_member else ("public",)
+        """The figures this viewer may read: members-only ones need the read:members scope."""
+        members = _scopes.has(self, _scopes.Scope.READ_MEMBERS)
+        return ("public", "members") if members else ("public",)
 
     def owns(self, authority_id: int | None) -> bool:
         return self.authority_id is not None and authority_id == self.authority_id

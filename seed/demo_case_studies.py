@@ -33,7 +33,7 @@ from exchange.casestudies import service
 from exchange.metrics import repository as metrics
 from exchange.observations import repository as observations
 from exchange.periods.labels import PeriodKey
-from exchange.viewer import Viewer
+from exchange.tokens.scopes import role_viewer
 
 SEED = 20250214
 COUNT = 320
@@ -608,7 +608,7 @@ async def seed_demo_case_studies(session: AsyncSession, count: int = COUNT) -> D
     spans = await linkable_spans(session)
     created = pseudonymous_count = 0
     for author, values, pseudonymous, published in generate(everyone, spans, count):
-        viewer = Viewer(role="publisher", authority_id=author.id)
+        viewer = role_viewer("publisher", authority_id=author.id)
         cs = await service.create(
             session,
             viewer,

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.audit import repository
 from exchange.audit.models import AuditEntry
-from exchange.errors import PermissionDenied
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.viewer import Viewer
 
 
@@ -73,8 +74,7 @@ async def read(
     limit: int = 20,
 ) -> tuple[list[AuditEntry], int]:
     """Newest first. Administrators only: the log names the publishers of pseudonymous figures."""
-    if not viewer.is_admin:
-        raise PermissionDenied("only an administrator token can read the audit log")
+    scopes.require(viewer, Scope.AUDIT_READ, to="read the audit log")
     return await repository.page(
         session,
         actions=actions,

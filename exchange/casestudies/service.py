@@ -1,12 +1,14 @@
 """Case studies: writing (create, update, publish, withdraw) and who may read what.
 
 Rules
-- Only a publisher token bound to an authority writes, and only its own case studies; an
-  administrator may also withdraw any published case study (moderation).
+- Only a publisher token bound to an authority, with the case_studies:write scope, writes, and
+  only its own case studies; a token with case_studies:moderate (administrators) may also
+  withdraw any published case study. The scopes are checked in exchange.tokens.scopes.
 - Drafts and withdrawn case studies exist only for their authority: to anyone else they look
   exactly like case studies that never existed (NOT_FOUND, never FORBIDDEN).
-- Every create and update screens the text for personal data (exchange.casestudies.screening);
-  anything found refuses the whole change, naming field, span and reason.
+- Every create, update and publish screens all the text fields for personal data
+  (exchange.casestudies.screening), as sent; anything found refuses the whole change, naming
+  field, span (in the text as sent) and reason.
 - Every change adds a revision (append-only) and a search-outbox row in the same transaction.
 - Services flush, never commit.
 """
@@ -27,10 +29,12 @@ from exchange.authorities.models import Authority
 from exchange.casestudies import repository, vocab
 from exchange.casestudies.models import TEXT_FIELDS, CaseStudy, CaseStudyOutcomeLink
 from exchange.casestudies.screening import screen_fields
-from exchange.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.metrics import repository as metrics
 from exchange.periods import repository as periods
 from exchange.periods.labels import parse_label
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.viewer import Viewer
 
 MAX_TITLE = 200
@@ -77,15 +81,20 @@ def _now() -> datetime:
 
 
 def require_signed_in(viewer: Viewer) -> None:
-    if viewer.role == "anonymous":
-        raise Unauthenticated("writing case studies needs a publisher token")
+    scopes.require_token(viewer)
 
 
 def require_writer(viewer: Viewer) -> int:
-    require_signed_in(viewer)
-    if viewer.role != "publisher" or viewer.authority_id is None:
-        raise PermissionDenied("only a publishing authority's token can write case studies")
-    return viewer.authority_id
+    return scopes.require_authority(viewer, Scope.CASE_STUDIES_WRITE, to="write case studies")
+
+
+def can_edit(case_study: CaseStudy, viewer: Viewer) -> bool:
+    """Whether update and publish would accept this viewer for this case study."""
+    return (
+        viewer.owns(case_study.authority_id)
+        and scopes.has(viewer, Scope.CASE_STUDIES_WRITE)
+        and case_study.status != "withdrawn"
+    )
 
 
 def visible_to(case_study: CaseStudy, viewer: Viewer) -> bool:
@@ -101,11 +110,23 @@ async def get_visible(session: AsyncSession, viewer: Viewer, public_id: str) -> 
 async def _owned(
     session: AsyncSession, viewer: Viewer, public_id: str, *, moderation: bool = False
 ) -> CaseStudy:
-    require_signed_in(viewer)
+    """The case study this viewer may change. The scope is checked before the lookup, so a
+    token without it is refused the same way whatever the id."""
+    if moderation:
+        scopes.require(
+            viewer,
+            Scope.CASE_STUDIES_WRITE,
+            Scope.CASE_STUDIES_MODERATE,
+            to="withdraw case studies",
+        )
+    else:
+        scopes.require(viewer, Scope.CASE_STUDIES_WRITE, to="change case studies")
+    author = scopes.has(viewer, Scope.CASE_STUDIES_WRITE)
+    moderator = moderation and scopes.has(viewer, Scope.CASE_STUDIES_MODERATE)
     found = await repository.get_by_public_id(session, public_id)
-    if found is None or not (visible_to(found, viewer) or (moderation and viewer.is_admin)):
+    if found is None or not (visible_to(found, viewer) or moderator):
         raise NotFound("no case study with this id", field="id")
-    if viewer.owns(found.authority_id) or (moderation and viewer.is_admin):
+    if (author and viewer.owns(found.authority_id)) or moderator:
         return found
     raise PermissionDenied("only the authority that wrote a case study may change it", field="id")
 
@@ -223,8 +244,13 @@ async def _clean_links(
     return out
 
 
-def _screen(values: Mapping[str, str | None], problems: list[Problem]) -> None:
-    for finding in screen_fields({k: values.get(k) for k in TEXT_FIELDS}):
+def _screen(values: Mapping[str, Any], problems: list[Problem]) -> None:
+    """Screen every text field as the officer sent it (before trimming), so the offsets in the
+    messages point into their own text. Non-text values were refused by _clean_text."""
+    texts = {
+        k: v if isinstance(v, str) else None for k, v in ((k, values.get(k)) for k in TEXT_FIELDS)
+    }
+    for finding in screen_fields(texts):
         problems.append(Problem(finding.field, "PERSONAL_DATA", finding.message))
 
 
@@ -262,7 +288,7 @@ async def create(
     )
     cleaned["evidence_strength"] = _clean_evidence(values.get("evidence_strength"), problems)
     links = await _clean_links(session, values.get("outcome_links"), problems)
-    _screen(cleaned, problems)
+    _screen(values, problems)
     _raise(problems)
     case_study = CaseStudy(
         public_id=repository.new_public_id(),
@@ -328,7 +354,7 @@ async def update(
     links: list[tuple[int, int, int]] | None = None
     if "outcome_links" in changes:
         links = await _clean_links(session, changes["outcome_links"], problems)
-    after = {name: merged.get(name, getattr(case_study, name)) for name in TEXT_FIELDS}
+    after = {name: changes.get(name, getattr(case_study, name)) for name in TEXT_FIELDS}
     _screen(after, problems)
     if case_study.status == "published":
         _check_publishable({**_current(case_study), **merged}, problems)
@@ -362,6 +388,8 @@ async def publish(
         )
     problems: list[Problem] = []
     _check_publishable(_current(case_study), problems)
+    # Screened again: a draft saved before the screen learnt a disguise must not go public.
+    _screen({name: getattr(case_study, name) for name in TEXT_FIELDS}, problems)
     _raise(problems)
     at = now or _now()
     case_study.status = "published"
@@ -466,7 +494,7 @@ async def linked_to(
 async def mine(
     session: AsyncSession, viewer: Viewer, statuses: Sequence[str], offset: int, limit: int
 ) -> tuple[list[CaseStudy], int]:
-    authority_id = require_writer(viewer)
+    authority_id = scopes.require_authority(viewer, to="list your authority's case studies")
     return await repository.page_for_authority(session, authority_id, statuses, offset, limit)
 
 

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange.audit import service as audit
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.errors import NotFound, PermissionDenied, Unauthenticated
+from exchange.errors import NotFound
 from exchange.peergroups import repository
 from exchange.peergroups.models import PeerGroup
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.viewer import Viewer
 
 MAX_MEMBERS = 152
@@ -41,16 +43,10 @@ class Group:
 
 
 def require_owner(viewer: Viewer) -> int:
-    if not viewer.is_member:
-        from exchange.tokens.service import UNAUTHENTICATED_MESSAGE
-
-        raise Unauthenticated(UNAUTHENTICATED_MESSAGE)
-    if viewer.authority_id is None or "peer_groups:write" not in viewer.scopes:
-        raise PermissionDenied(
-            "custom peer groups belong to an authority: use a publisher token with the "
-            "peer_groups:write scope"
-        )
-    return viewer.authority_id
+    """The authority that may change its custom peer groups, or the reason this viewer may not."""
+    return scopes.require_authority(
+        viewer, Scope.PEER_GROUPS_WRITE, to="create or delete custom peer groups"
+    )
 
 
 async def create(

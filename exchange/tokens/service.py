@@ -21,29 +21,15 @@ from exchange.authorities import repository as authorities
 from exchange.errors import InvalidInput, NotFound
 from exchange.tokens import repository
 from exchange.tokens.models import ApiToken
+from exchange.tokens.scopes import ROLE_SCOPES as ROLE_SCOPES  # what each role may do
+from exchange.tokens.scopes import UNAUTHENTICATED_MESSAGE as UNAUTHENTICATED_MESSAGE
 from exchange.viewer import ROLES, Viewer
+from exchange.websessions import service as websessions
 
 TOKEN_PREFIX = "dbvx_"
 _TOKEN_SHAPE = re.compile(r"^dbvx_[A-Za-z0-9_-]{43}$")
 TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is refreshed at most this often
 DEFAULT_EXPIRY = timedelta(days=365)
-
-# What each role may do. A token gets its role's scopes unless it is created with fewer.
-ROLE_SCOPES: dict[str, tuple[str, ...]] = {
-    "publisher": (
-        "read:members",
-        "observations:publish",
-        "peer_groups:write",
-        "case_studies:write",
-    ),
-    "analyst": ("read:members",),
-    "admin": ("read:members", "audit:read", "observations:moderate", "case_studies:moderate"),
-}
-
-UNAUTHENTICATED_MESSAGE = (
-    "Authentication failed: send a current token as 'Authorization: Bearer <token>', or send no "
-    "Authorization header to read public data. Tokens are issued by your exchange administrator."
-)
 
 
 def hash_token(raw: str) -> str:
@@ -55,14 +41,17 @@ def new_secret() -> str:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """``90d``, ``12w``, ``36h``, ``30m`` (minutes) or ``never``."""
+    """``90d``, ``12w``, ``36h``, ``30m`` (minutes), or ``never``: only that word means a token
+    that never expires (``0``, ``none``, ``0d`` or an empty value are refused, not read as it)."""
     t = text.strip().lower()
-    if t in ("never", "none", "0"):
+    if t == "never":
         return None
-    m = re.fullmatch(r"(\d{1,5})\s*([mhdw])", t)
+    m = re.fullmatch(r"([0-9]{1,5})\s*([mhdw])", t)  # [0-9]: \d would take '٣d' as 3 days
     if not m:
         raise InvalidInput(
-            "expires_in", f"'{text}' is not a duration: use for example 90d, 12w, 36h or never"
+            "expires_in",
+            f"'{text[:20]}' is not a duration: use for example 90d, 12w, 36h, or the word never "
+            "for a token that does not expire",
         )
     n, unit = int(m.group(1)), m.group(2)
     delta = {
@@ -72,7 +61,11 @@ def parse_duration(text: str) -> timedelta | None:
         "w": timedelta(weeks=n),
     }[unit]
     if delta <= timedelta(0):
-        raise InvalidInput("expires_in", "a token must live for some time: use 1d or more")
+        raise InvalidInput(
+            "expires_in",
+            f"'{text[:20]}' is no time at all: give a lifetime such as 90d, or the word never "
+            "for a token that does not expire",
+        )
     return delta
 
 
@@ -118,6 +111,9 @@ async def create_token(
         )
     if len(name) > 120:
         raise InvalidInput("name", "a token name is at most 120 characters")
+    if expires_in is not None and expires_in <= timedelta(0):
+        # Only None means "never": a zero lifetime is falsy, and once made a token live forever.
+        raise InvalidInput("expires_in", "a token must live for some time (None: never expires)")
     stamp = now or datetime.now(UTC)
     secret = new_secret()
     token = await repository.add(
@@ -129,7 +125,7 @@ async def create_token(
             authority_id=authority_id,
             scopes=" ".join(sorted(set(chosen))),
             created_at=stamp,
-            expires_at=stamp + expires_in if expires_in else None,
+            expires_at=None if expires_in is None else stamp + expires_in,
         ),
     )
     await audit.record(
@@ -160,12 +156,16 @@ async def revoke_token(
     actor: audit.Actor = audit.OPERATOR,
     now: datetime | None = None,
 ) -> ApiToken:
+    """Revoke a token and end every officer-page session opened with it (flushes)."""
+    stamp = now or datetime.now(UTC)
     token = await repository.get(session, token_id)
     if token is None:
         raise NotFound(f"no token with id {token_id}", field="id")
+    # Every page request re-checks the token too; ending its sessions makes that explicit.
+    await websessions.revoke_all_for_token(session, token.id, now=stamp)
     if token.revoked_at is None:
         before = describe(token)
-        token.revoked_at = now or datetime.now(UTC)
+        token.revoked_at = stamp
         await session.flush()
         await audit.record(
             session,

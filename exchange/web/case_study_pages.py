@@ -14,6 +14,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.web import formatting
 from exchange.web.auth import CSRF_FIELD, csrf_ok, viewer_for
 from exchange.web.figures import all_authorities, change_words
@@ -522,15 +524,15 @@ def _empty_values() -> dict[str, Any]:
 
 async def _require_publisher(request: Request) -> Response | None:
     viewer = await viewer_for(request)
-    if viewer.role != "publisher" or viewer.authority_id is None:
+    if viewer.authority_id is None or not scopes.has(viewer, Scope.CASE_STUDIES_WRITE):
         if not viewer.is_member:
             return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
         return await error_page(
             request,
             403,
             "You cannot write case studies",
-            "Only a council's publishing token can write case studies. Ask your exchange "
-            "administrator for one.",
+            "Only a council's publishing token, with the case_studies:write scope, can write "
+            "case studies. Ask your exchange administrator for one.",
         )
     return None
 

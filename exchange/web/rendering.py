@@ -10,6 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.web import formatting
 from exchange.web.auth import CSRF_FIELD, csrf_token, viewer_for
 
@@ -76,7 +78,8 @@ async def page_context(request: Request, current: str) -> dict[str, Any]:
         "current": current,
         "navigation": NAVIGATION,
         "signed_in": signed_in,
-        "can_publish": viewer.role == "publisher" and viewer.authority_id is not None,
+        "can_publish": viewer.authority_id is not None
+        and scopes.has(viewer, Scope.OBSERVATIONS_PUBLISH, Scope.CASE_STUDIES_WRITE),
         "csrf_token": csrf_token(request),
     }
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from exchange.authorities import repository as authorities
 from exchange.db import transaction
+from exchange.tokens.scopes import role_viewer
 from exchange.viewer import Viewer
 from seed import paths
 
@@ -33,7 +34,7 @@ async def publisher(db: Any, code: str) -> Viewer:
     async with db.sessions() as session:
         found = await authorities.get_by_code(session, code)
     assert found is not None
-    return Viewer(role="publisher", authority_id=found.id)
+    return role_viewer("publisher", authority_id=found.id)  # every publisher scope
 
 
 async def authority_id(db: Any, code: str) -> int:

@@ -12,6 +12,7 @@ from exchange.casestudies import repository, service
 from exchange.casestudies.models import CaseStudy, CaseStudyRevision, SearchOutbox
 from exchange.db import transaction
 from exchange.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from exchange.tokens.scopes import role_viewer
 from exchange.viewer import ANONYMOUS, Viewer
 from tests.core.case_study_support import (
     NHS_NUMBER,
@@ -94,7 +95,7 @@ async def test_another_authority_cannot_edit_and_cannot_tell_a_draft_exists(
 async def test_an_administrator_may_withdraw_but_not_edit(fresh_db: Any) -> None:
     owner = await publisher(fresh_db, WEST_BERKSHIRE)
     cs = await _published(fresh_db, owner)
-    admin = Viewer(role="admin")
+    admin = role_viewer("admin")
     async with transaction(fresh_db.sessions) as session:
         with pytest.raises(PermissionDenied):
             await service.update(session, admin, cs.public_id, {"title": "Edited by admin"})

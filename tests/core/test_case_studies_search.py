@@ -164,7 +164,7 @@ CHILD = textwrap.dedent(
     from exchange.casestudies import service
     from exchange.db import create_engine, session_factory, transaction
     from exchange.settings import Settings
-    from exchange.viewer import Viewer
+    from exchange.tokens.scopes import role_viewer
     from schema.build import build_schema
     from schema.context import Context, Services
     from schema.ids import Signer
@@ -190,7 +190,7 @@ CHILD = textwrap.dedent(
         services = Services(settings, session_factory(engine), Signer(secret))
         wiring.extend_services(services)
         services.extras["search"] = Hang()
-        viewer = Viewer(role="publisher", authority_id=int(authority_id))
+        viewer = role_viewer("publisher", authority_id=int(authority_id))
         async with transaction(services.sessions) as session:
             values = {
                 "title": title,
