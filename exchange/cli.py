@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -29,7 +30,7 @@ def _run(fn: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(fn(settings))
     except DomainError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
+        err.print(f"[red]error:[/red] {escape(exc.message)}")  # text, never markup
         sys.exit(2)
     except (OperationalError, ProgrammingError) as exc:
         # Almost always a database that was never migrated, or one that is unreachable.
@@ -63,7 +64,7 @@ def _progress() -> Progress:
 
 def _print_import(summary: ImportSummary) -> None:
     table = Table(title="Import summary", show_header=False)
-    table.add_row("files", ", ".join(summary.files))
+    table.add_row("files", escape(", ".join(summary.files)))
     table.add_row("rows read", f"{summary.rows_read:,}")
     table.add_row("rows matching the mapping", f"{summary.rows_matched:,}")
     table.add_row("observations created", f"{summary.created:,}")
@@ -81,7 +82,8 @@ def _print_import(summary: ImportSummary) -> None:
             n = len(s.lines)
             shown = ", ".join(str(line) for line in s.lines[:10])
             more = f" and {n - 10:,} more" if n > 10 else ""
-            skipped.add_row(reason, f"{n:,} {s.unit}{'' if n == 1 else 's'}", shown + more)
+            # escape: a reason quotes the file (an authority's name), which is not markup
+            skipped.add_row(escape(reason), f"{n:,} {s.unit}{'' if n == 1 else 's'}", shown + more)
         console.print(skipped)
 
 
@@ -156,6 +158,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         log_config=uvicorn_log_config("info"),
         access_log=False,  # exchange.http.middleware logs each request as JSON, with its duration
         timeout_graceful_shutdown=10,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS): any local
+        # client could pick its own budget. The app believes only EXCHANGE_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 
@@ -179,13 +184,17 @@ def import_ees(paths: tuple[Path, ...], mapping_file: Path | None) -> None:
     """Import untouched EES tidy-data files (or mapped per-LA extracts) as observations.
 
     Re-importing the same file changes nothing; a changed value becomes a new revision. The whole
-    import is one transaction: if anything fails, nothing is stored.
+    import is one transaction: if anything fails, nothing is stored. A file that is not UTF-8 CSV,
+    a broken header or row, a period not yet started, or a cell that is no figure of its metric
+    (a negative count, a percentage over 100, ...) refuses the whole run: every problem is listed
+    as file:line:column: reason, and the command exits with status 2.
     """
+    from exchange.importer.checks import ImportRefused
     from exchange.importer.mapping import load_mapping
     from exchange.importer.service import import_files
     from seed.paths import MAPPING
 
-    async def go(settings: Settings) -> None:
+    async def go(settings: Settings) -> ImportSummary | ImportRefused:
         mapping = load_mapping(mapping_file or MAPPING)
         engine = create_engine(settings.database_url)
         total = 0
@@ -196,18 +205,24 @@ def import_ees(paths: tuple[Path, ...], mapping_file: Path | None) -> None:
             with _progress() as bar:
                 task = bar.add_task("Importing", total=total)
                 async with transaction(session_factory(engine)) as session:
-                    summary = await import_files(
+                    return await import_files(
                         session,
                         list(paths),
                         mapping,
                         progress=lambda n: bar.advance(task, n),
                         created_by="exchange import ees",
                     )
+        except ImportRefused as refused:
+            return refused
         finally:
             await engine.dispose()
-        _print_import(summary)
 
-    _run(go)
+    outcome = _run(go)
+    if isinstance(outcome, ImportRefused):
+        # Plain text, one problem a line: no markup read from the file, no wrapping.
+        click.echo(f"error: {outcome.message}", err=True)
+        sys.exit(2)
+    _print_import(outcome)
 
 
 @main.command(name="metrics")
@@ -351,7 +366,8 @@ def token_list() -> None:
 @token_group.command(name="revoke")
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
-    """Revoke a token by its id (see `exchange token list`). It stops working at once."""
+    """Revoke a token by its id (see `exchange token list`). It stops working at once, and every
+    officer-page session opened with it ends."""
     from exchange.tokens import service as tokens
 
     async def go(settings: Settings) -> None:
@@ -443,8 +459,9 @@ def publish_command(token: str, visibility: str, pseudonymous: bool, file: Path)
         + (", pseudonymous" if pseudonymous else "")
         + ")."
         + (
-            f" {result.replaced_demo} of the new figures replaced your demo values."
-            if result.replaced_demo
+            " Pseudonymous figures are shown to others from the next release time "
+            "(docs/publishing.md)."
+            if pseudonymous
             else ""
         )
     )

@@ -54,6 +54,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # Execution option marking a connection whose transaction will write (see ``transaction``).
 WRITE = {"sqlite_write": True}
+# A reading transaction that sees one snapshot for all its statements (see ``begin_read``).
+_SQLITE_SNAPSHOT = {"sqlite_snapshot": True}
+_PG_SNAPSHOT = {"isolation_level": "REPEATABLE READ"}
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -62,8 +65,37 @@ def _sqlite_begin(conn: Any) -> None:
     module would only lock at the first INSERT/UPDATE, after SELECTs that each saw the latest
     commit, so two publishers could both read revision n and both write n + 1. Reading
     transactions keep the driver's default (no lock until a write): WAL readers never wait."""
-    if conn.get_execution_options().get("sqlite_write"):
+    options = conn.get_execution_options()
+    if options.get("sqlite_write"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif options.get("sqlite_snapshot"):
+        conn.exec_driver_sql("BEGIN")  # deferred: the first read fixes the snapshot
+
+
+async def begin_read(session: AsyncSession) -> None:
+    """Start a reading transaction in which every statement sees the same committed state.
+
+    By default each statement sees the latest commit (SQLite's driver runs a lone SELECT outside
+    any transaction; PostgreSQL's READ COMMITTED takes a snapshot per statement), so a request
+    could read the data version and the policy derived at it, then rows written after it: a
+    pseudonymous figure published in between was served unchecked. One snapshot per request
+    makes everything a request derives agree with the rows it serves."""
+    if session.in_transaction():
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    await session.connection(execution_options=_SQLITE_SNAPSHOT if sqlite else _PG_SNAPSHOT)
+
+
+async def end_read(session: AsyncSession) -> None:
+    """End a reading transaction before the session writes: a write starts afresh (SQLite cannot
+    turn an old read snapshot into a write lock, and PostgreSQL writes at READ COMMITTED)."""
+    if not session.in_transaction():
+        return
+    conn = await session.connection()
+    if not conn.sync_connection or not conn.sync_connection.get_execution_options().get(
+        "sqlite_write"
+    ):
+        await session.commit()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

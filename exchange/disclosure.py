@@ -31,10 +31,12 @@ MISSING = Disclosed(None, NOT_AVAILABLE)
 
 
 def can_see(obs: Observation, viewer: Viewer) -> bool:
-    """Members-only rows do not exist for anonymous viewers: they look exactly like no row."""
+    """Members-only rows do not exist for viewers without the read:members scope (anonymous
+    ones, and a publisher's own token created without it, included): they look exactly like no
+    row, on every read path (the SQL ones filter by ``viewer.visibilities()`` too)."""
     if obs.withdrawn:
         return False
-    return obs.visibility == "public" or viewer.is_member or viewer.owns(obs.authority_id)
+    return obs.visibility in viewer.visibilities()
 
 
 def disclose(
@@ -42,7 +44,12 @@ def disclose(
     metric: Metric,
     viewer: Viewer,
     numerator: Observation | None = None,
+    *,
+    check_floor: bool = True,
 ) -> Disclosed:
+    """``check_floor``: a rate's current revision is shown only if every numerator it has stood
+    beside was large enough (``Observation.numerator_floor``); the history of a figure checks each
+    past revision against its own numerators instead."""
     if obs is None or not can_see(obs, viewer):
         return MISSING
     if obs.value is None:
@@ -53,7 +60,16 @@ def disclose(
         numerator = None
     if is_small_number(obs, metric, numerator):
         return Disclosed(None, CONFIDENTIAL, obs.flags)
+    if check_floor and metric.disclosure_rule == "rate" and stood_beside_small(obs, metric):
+        return Disclosed(None, CONFIDENTIAL, obs.flags)
     return Disclosed(obs.value, obs.symbol, obs.flags)
+
+
+def stood_beside_small(obs: Observation, metric: Metric) -> bool:
+    """A rate computed from a small numerator stays suppressed when only the numerator is revised
+    upwards: beside its denominator, the stale rate would give the small count back."""
+    floor = obs.numerator_floor
+    return floor is None or floor < metric.disclosure_threshold
 
 
 def _usable_numerator(obs: Observation, numerator: Observation, viewer: Viewer) -> bool:

@@ -14,6 +14,10 @@ Everything here is pure (no database), so observations, comparisons and case stu
 - ``visible_owners(candidates)``: a publisher's pseudonymous figures are shown only when at least
   ``K`` authorities could have published them, given everything a viewer can see (see
   docs/publishing.md, "Honest limits").
+- ``ReleaseSchedule``: real pseudonymous figures are not shown the moment they are published but
+  at the next release time (daily by default), all of that day's together, and every time shown
+  for them is the release time: the moment a label appears or changes never lines up with a
+  change to a named series.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 K = 5  # minimum number of candidate authorities behind any pseudonymous label
@@ -50,13 +55,59 @@ class AuthorityLike(Protocol):
     def type(self) -> str: ...
 
 
-class Pseudonymiser:
-    """Stable pseudonyms keyed with the server secret (domain-separated from ID signing)."""
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, secret: str) -> None:
+
+DAILY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReleaseSchedule:
+    """When real pseudonymous figures (new ones and revisions) become visible to others.
+
+    Release times are the multiples of ``every`` since the Unix epoch (midnight UTC for the
+    daily default). A figure published at t is released at the first release time at or after t.
+    ``every`` of zero releases at once: for tests and try-outs only, because then the moment a
+    label appears can be lined up with a council's other changes.
+    """
+
+    every: timedelta = DAILY
+    clock: Callable[[], datetime] = field(default=_utcnow, compare=False)
+
+    def last_release(self) -> datetime:
+        """The latest release time not after now: what is released is what was published by it."""
+        if self.every <= timedelta(0):
+            return datetime.max.replace(tzinfo=UTC)  # everything published is released
+        now = self.clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        step = self.every.total_seconds()
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return epoch + timedelta(seconds=(now - epoch).total_seconds() // step * step)
+
+    def release_of(self, published: datetime) -> datetime:
+        """The release time of something published at ``published`` (the time shown for it)."""
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        if self.every <= timedelta(0):
+            return published
+        step = self.every.total_seconds()
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        seconds = (published - epoch).total_seconds()
+        ticks = -(-seconds // step)  # ceiling
+        return epoch + timedelta(seconds=ticks * step)
+
+
+class Pseudonymiser:
+    """Stable pseudonyms keyed with the server secret (domain-separated from ID signing), and the
+    schedule on which real pseudonymous figures are released."""
+
+    def __init__(self, secret: str, release: ReleaseSchedule | None = None) -> None:
         if not secret:
             raise ValueError("a pseudonymiser needs the server secret")
         self._key = hashlib.sha256(("pseudonym:" + secret).encode()).digest()
+        self.release = release or ReleaseSchedule()
 
     def code(self, la_code: str, *, demo: bool = False) -> str:
         message = ("demo:" if demo else "") + la_code.strip()

@@ -281,18 +281,31 @@ class CaseStudy(Node):
     def revision(self) -> int:
         return self.model.revision
 
-    @strawberry.field
-    def published_at(self) -> datetime | None:
-        return _utc(self.model.published_at)
+    def _shown_time(self, info: Info, at: datetime | None) -> datetime | None:
+        """Others see a pseudonymous case study's times as a date only (midnight UTC): a precise
+        moment could be lined up with the same council's named changes."""
+        at = _utc(at)
+        if at is None or not self.model.pseudonymous:
+            return at
+        if info.context.viewer.owns(self.model.authority_id):
+            return at
+        return at.replace(hour=0, minute=0, second=0, microsecond=0)
 
-    @strawberry.field
+    @strawberry.field(
+        description="When it was first published; for another council's pseudonymous case "
+        "study, the date only (midnight UTC)."
+    )
+    def published_at(self, info: Info) -> datetime | None:
+        return self._shown_time(info, self.model.published_at)
+
+    @strawberry.field(description="Last change; the date only for others' pseudonymous ones.")
     def updated_at(self, info: Info) -> datetime | None:
         # A draft's editing history is its author's business.
         if self.model.status != "published" and not info.context.viewer.owns(
             self.model.authority_id
         ):
             return None
-        return _utc(self.model.updated_at)
+        return self._shown_time(info, self.model.updated_at)
 
     async def _author(self, info: Info) -> service.Author:
         return await info.context.loaders.case_studies.author.load(self.model)
@@ -343,6 +356,7 @@ class CaseStudy(Node):
                     link.baseline_period_id,
                     link.follow_up_period_id,
                     withheld,
+                    demo=self.model.is_demo,
                 ),
             )
             for link in links
@@ -350,9 +364,7 @@ class CaseStudy(Node):
 
     @strawberry.field(description="True when you may edit this case study.")
     def viewer_can_edit(self, info: Info) -> bool:
-        return info.context.viewer.owns(self.model.authority_id) and self.model.status != (
-            "withdrawn"
-        )
+        return service.can_edit(self.model, info.context.viewer)
 
     @strawberry.field(
         description="Every revision, oldest first: for the authority that wrote it (empty for "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
 import strawberry
@@ -12,12 +13,14 @@ from schema.enums import AuthorityType
 
 
 @lru_cache(maxsize=8)
-def _for_secret(secret: str) -> pseudonyms.Pseudonymiser:
-    return pseudonyms.Pseudonymiser(secret)
+def _for_settings(secret: str, release_seconds: int) -> pseudonyms.Pseudonymiser:
+    schedule = pseudonyms.ReleaseSchedule(timedelta(seconds=max(0, release_seconds)))
+    return pseudonyms.Pseudonymiser(secret, schedule)
 
 
 def pseudonymiser(info: Info) -> pseudonyms.Pseudonymiser:
-    return _for_secret(info.context.settings.secret_key)
+    settings = info.context.settings
+    return _for_settings(settings.secret_key, settings.pseudonym_release_seconds)
 
 
 @strawberry.type(

@@ -3,7 +3,7 @@ withdrawObservation and observationHistory."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -16,6 +16,7 @@ from exchange.publishing import csvfile
 from exchange.publishing import service as publishing
 from exchange.publishing.retry import with_retries
 from exchange.publishing.service import PublishResult, RowError, RowInput
+from exchange.tokens import scopes
 from schema.context import Info
 from schema.enums import Visibility
 from schema.observations import Observation
@@ -91,10 +92,6 @@ class PublishObservationsPayload:
     def unchanged(self) -> int:
         return self.result.unchanged
 
-    @strawberry.field(description="Of the created figures, how many replaced your demo values.")
-    def replaced_demo(self) -> int:
-        return self.result.replaced_demo
-
     @strawberry.field
     def user_errors(self) -> list[UserError]:
         return [_user_error(e) for e in self.result.errors]
@@ -139,10 +136,12 @@ class ObservationRevision:
     def withdrawn(self) -> bool:
         return self.item.revision.withdrawn
 
-    @strawberry.field(description="When this revision was published.")
+    @strawberry.field(
+        description="When this revision was published; for another authority's pseudonymous "
+        "figure, the release time at which it was shown (never the moment of publication)."
+    )
     def published_at(self) -> datetime:
-        when = self.item.revision.created_at
-        return when if when.tzinfo else when.replace(tzinfo=UTC)
+        return self.item.published_at
 
 
 @strawberry.type
@@ -264,8 +263,7 @@ async def withdraw_observation(
     info: Info, input: WithdrawObservationInput
 ) -> WithdrawObservationPayload:
     ctx = info.context
-    if not ctx.viewer.is_member:
-        publishing.require_publisher(ctx.viewer)  # raises the one unauthenticated error
+    scopes.require_token(ctx.viewer)  # the one top-level UNAUTHENTICATED error
     key = _observation_key(info, input.id)
     missing = UserError(
         field="id", code="NOT_FOUND", message="no observation you can withdraw has this id"

@@ -2,14 +2,15 @@
 
 No public source exists for these figures, so the demo invents plausible ones (fixed seed, so every
 installation gets the same). Every row is ``is_demo = True``, members-only, with the source
-"Demo data (synthetic, not real)", and the API marks it as demo wherever it is shown. A council's
-own publication replaces its demo row.
+"Demo data (synthetic, not real)", and the API marks it as demo wherever it is shown. Demo rows are
+a dataset apart: a council's own publication never replaces, changes or deletes them, and they play
+no part in any decision about real figures (exchange/observations/anonymity.py).
 
 A few authorities in two regions "publish" their demo figures pseudonymously, so the demo shows
 pseudonymous entries: six London boroughs (the label shows "London, London borough") and six North
 West authorities (the label shows "North West": some authority types there are too rare to name).
 
-Idempotent: a series that already has a row (demo or real) is left alone.
+Idempotent: a series that already has a demo row is left alone.
 """
 
 from __future__ import annotations
@@ -115,11 +116,14 @@ async def seed_demo_metrics(session: AsyncSession, seed: int = SEED) -> DemoSumm
     pseudonymous = pseudonymous_demo_authorities(everyone, seed)
     keys = {PeriodKey(m.period_kind, y) for m in catalogue.values() for y in YEARS}
     period_rows = await periods.ensure(session, keys)
-    existing = await observations.current_for_metrics(session, [m.id for m in catalogue.values()])
+    existing = await observations.current_for_metrics(
+        session, [m.id for m in catalogue.values()], demo=True
+    )
     stamp = observations.now()
     rows: list[dict[str, Any]] = []
     for authority in everyone:
-        for (code, year), value in _values(authority, seed).items():
+        values = _values(authority, seed)
+        for (code, year), value in values.items():
             metric = catalogue.get(code)
             if metric is None:
                 continue
@@ -144,6 +148,12 @@ async def seed_demo_metrics(session: AsyncSession, seed: int = SEED) -> DemoSumm
                     "is_demo": True,
                     "revision": 1,
                     "updated_at": stamp,
+                    # A rate is published beside its numerator (exchange/observations/rates.py).
+                    "numerator_floor": (
+                        values.get((metric.numerator_code, year))
+                        if metric.disclosure_rule == "rate" and metric.numerator_code
+                        else None
+                    ),
                 }
             )
     await observations.insert_new(session, rows, "demo data")

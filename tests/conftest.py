@@ -163,8 +163,14 @@ async def make_database(backend: str, tmp: Path, *, load: str) -> tuple[Database
         async def cleanup() -> None:
             await _drop_pg_database(name)
 
+    # Pseudonymous figures are released at once here; the release schedule (daily by default)
+    # has tests of its own (tests/core/test_pseudonym_release.py).
     settings = replace(
-        Settings.from_env(), database_url=url, data_dir=tmp, secret_key="test-secret-" + name
+        Settings.from_env(),
+        database_url=url,
+        data_dir=tmp,
+        secret_key="test-secret-" + name,
+        pseudonym_release_seconds=0,
     )
     return Database(backend, url, settings, create_engine(url)), cleanup
 

@@ -11,6 +11,10 @@ name the authority. Its links show England's median change instead.
 
 Every value goes through exchange.disclosure; pseudonymous figures are treated as missing here
 (except for their own publisher), so no named authority's series is completed from one.
+
+Demo figures never meet real ones: each period is read from one dataset (the real figures where
+any named real figure of the metric exists for it, the demo ones otherwise), a real case study's
+link reads real figures only, and a change across two datasets is NOT_COMPARABLE.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.observations import repository as observations
 from exchange.observations.models import Observation
+from exchange.observations.repository import ShownPseudonyms
 from exchange.periods.models import Period
 from exchange.viewer import Viewer
 
@@ -51,6 +56,7 @@ class OutcomeKey:
     baseline_period_id: int
     follow_up_period_id: int
     withheld: bool  # pseudonymous case study, seen by someone other than its author
+    demo: bool = False  # a demo case study: its links may read demo figures
 
 
 @dataclass(frozen=True)
@@ -82,29 +88,61 @@ def _shown(
 
 
 class _Series:
-    """Observations of one metric for some authorities and periods, plus rate numerators."""
+    """Observations of one metric for some authorities and periods, plus rate numerators, each
+    period from one dataset."""
 
     def __init__(self, metric: Metric) -> None:
         self.metric = metric
-        self.values: dict[tuple[int, int | None], Observation] = {}
-        self.numerators: dict[tuple[int, int | None], Observation] = {}
+        self.values: dict[tuple[int, int | None, bool], Observation] = {}
+        self.numerators: dict[tuple[int, int | None, bool], Observation] = {}
+        self.demo_periods: set[int] = set()  # periods with demo figures and no named real ones
 
     async def load(
-        self, session: AsyncSession, period_ids: Sequence[int], authority_ids: Sequence[int]
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        period_ids: Sequence[int],
+        authority_ids: Sequence[int],
     ) -> None:
         ids = sorted(set(authority_ids))
         pids = sorted(set(period_ids))
-        for o in await observations.series_for_authorities(session, self.metric.id, pids, ids):
-            self.values[(o.period_id, o.authority_id)] = o
+        # Only named figures (and the viewer's own) decide the dataset: pseudonymous ones are
+        # missing here anyway, and must not change what a viewer is shown.
+        datasets = await observations.visible_datasets(
+            session,
+            self.metric.id,
+            pids,
+            visibilities=viewer.visibilities(),
+            shown_pseudonyms=ShownPseudonyms(own=viewer.authority_id),
+        )
+        self.demo_periods = {p for p, found in datasets.items() if False not in found}
+        for o in await observations.series_for_authorities(
+            session, self.metric.id, pids, ids, demo=None
+        ):
+            self.values[(o.period_id, o.authority_id, o.is_demo)] = o
         if self.metric.disclosure_rule == "rate" and self.metric.numerator_code:
             num = await metrics.get_by_code(session, self.metric.numerator_code)
             if num is not None:
-                for o in await observations.series_for_authorities(session, num.id, pids, ids):
-                    self.numerators[(o.period_id, o.authority_id)] = o
+                for o in await observations.series_for_authorities(
+                    session, num.id, pids, ids, demo=None
+                ):
+                    self.numerators[(o.period_id, o.authority_id, o.is_demo)] = o
 
-    def value(self, viewer: Viewer, period_id: int, authority_id: int) -> Disclosed:
-        key = (period_id, authority_id)
+    def demo(self, period_id: int) -> bool:
+        return period_id in self.demo_periods
+
+    def value(
+        self, viewer: Viewer, period_id: int, authority_id: int, *, allow_demo: bool = True
+    ) -> Disclosed:
+        demo = self.demo(period_id)
+        if demo and not allow_demo:
+            return MISSING
+        key = (period_id, authority_id, demo)
         return _shown(self.values.get(key), self.metric, viewer, self.numerators.get(key))
+
+    def comparable(self, baseline_id: int, follow_up_id: int) -> bool:
+        """A change is only measured within one dataset."""
+        return self.demo(baseline_id) == self.demo(follow_up_id)
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -174,7 +212,10 @@ async def resolve(
     for metric_id, metric in by_metric.items():
         s = series[metric_id] = _Series(metric)
         await s.load(
-            session, sorted(wanted_periods[metric_id]), sorted(wanted_authorities[metric_id])
+            session,
+            viewer,
+            sorted(wanted_periods[metric_id]),
+            sorted(wanted_authorities[metric_id]),
         )
     out = []
     for k in keys:
@@ -184,28 +225,32 @@ async def resolve(
             baseline = follow_up = Disclosed(None, None)
             peers, group = everyone, ENGLAND
         else:
-            baseline = s.value(viewer, k.baseline_period_id, k.authority_id)
-            follow_up = s.value(viewer, k.follow_up_period_id, k.authority_id)
+            baseline = s.value(viewer, k.baseline_period_id, k.authority_id, allow_demo=k.demo)
+            follow_up = s.value(viewer, k.follow_up_period_id, k.authority_id, allow_demo=k.demo)
             peers, group = neighbours.get(k.authority_id, []), STATISTICAL_NEIGHBOURS
+        comparable = s.comparable(k.baseline_period_id, k.follow_up_period_id)
         changes = [
             c
             for p in peers
-            if (
+            if comparable
+            and (
                 c := _change(
-                    s.value(viewer, k.baseline_period_id, p).value,
-                    s.value(viewer, k.follow_up_period_id, p).value,
+                    s.value(viewer, k.baseline_period_id, p, allow_demo=k.demo).value,
+                    s.value(viewer, k.follow_up_period_id, p, allow_demo=k.demo).value,
                 )
             )
             is not None
         ]
         peer_change = _median(changes)
-        change = _change(baseline.value, follow_up.value)
+        change = _change(baseline.value, follow_up.value) if comparable else None
         out.append(
             Outcome(
                 baseline=baseline,
                 follow_up=follow_up,
                 change=change,
-                direction=semantics.direction(baseline.value, follow_up.value, metric.polarity),
+                direction=semantics.direction(
+                    baseline.value if comparable else None, follow_up.value, metric.polarity
+                ),
                 peer_group=group,
                 peer_median_change=peer_change,
                 peer_count=len(changes),
@@ -284,12 +329,13 @@ async def improvers(
     ids = [subject.id, *peer_ids]
     people = {a.id: a for a in await authorities.get_many(session, ids)}
     s = _Series(metric)
-    await s.load(session, [baseline_period.id, follow_up_period.id], ids)
+    await s.load(session, viewer, [baseline_period.id, follow_up_period.id], ids)
+    comparable = s.comparable(baseline_period.id, follow_up_period.id)
     rows: dict[int, tuple[Disclosed, Disclosed, float | None]] = {}
     for i in ids:
         b = s.value(viewer, baseline_period.id, i)
         f = s.value(viewer, follow_up_period.id, i)
-        rows[i] = (b, f, _change(b.value, f.value))
+        rows[i] = (b, f, _change(b.value, f.value) if comparable else None)
     gains = {
         i: g for i, (_, _, c) in rows.items() if (g := improvement(c, metric.polarity)) is not None
     }
@@ -302,7 +348,9 @@ async def improvers(
             follow_up=rows[i][1],
             change=rows[i][2],
             improvement=gains.get(i),
-            direction=semantics.direction(rows[i][0].value, rows[i][1].value, metric.polarity),
+            direction=semantics.direction(
+                rows[i][0].value if comparable else None, rows[i][1].value, metric.polarity
+            ),
             standing=standing.get(i),
         )
         for i in ids

@@ -132,21 +132,18 @@ async def compare(
     people = {a.id: a for a in ref.authorities(ids)}
     policy = await anonymity.load_policy(session, pseudonymiser)
     # "No data" must not depend on figures this viewer may not see (members-only, withheld).
-    if not await observations.any_visible(
-        session,
-        metric.id,
-        period.id,
-        visibilities=viewer.visibilities(),
-        hidden_publishers=policy.hidden_publishers(viewer),
-        viewer_authority_id=viewer.authority_id,
-    ):
+    datasets = (await _datasets(session, metric, [period.id], viewer, policy)).get(period.id)
+    if not datasets:
         raise _no_data(period.label)
-    obs = _named(await observations.for_authorities(session, metric.id, period.id, ids), viewer)
+    demo = _demo_dataset(datasets)
+    obs = _named(
+        await observations.for_authorities(session, metric.id, period.id, ids, demo=demo), viewer
+    )
     pseudo = await _pseudonymous(
-        session, metric, [period.id], subject, peers, custom_members, viewer, policy
+        session, metric, [period.id], subject, peers, custom_members, viewer, policy, demo=demo
     )
     numerators = await _numerators(
-        session, metric, period.id, [*ids, *(o.authority_id or 0 for o in pseudo)]
+        session, metric, period.id, [*ids, *(o.authority_id or 0 for o in pseudo)], demo=demo
     )
     disclosed = {i: disclose(obs.get(i), metric, viewer, numerators.get(i)) for i in ids}
     pseudo_disclosed = {
@@ -176,7 +173,7 @@ async def compare(
             disclosed[i],
             standing.get(i),
             label=people[i].name,
-            is_demo=_is_demo(obs.get(i), viewer),
+            is_demo=demo,
         )
         for i in ids
         if i in people
@@ -218,8 +215,27 @@ def _named(found: dict[int, Observation], viewer: Viewer) -> dict[int, Observati
     return {i: o for i, o in found.items() if not o.pseudonymous or viewer.owns(i)}
 
 
-def _is_demo(obs: Observation | None, viewer: Viewer) -> bool:
-    return obs is not None and can_see(obs, viewer) and obs.is_demo
+async def _datasets(
+    session: AsyncSession,
+    metric: Metric,
+    period_ids: Sequence[int],
+    viewer: Viewer,
+    policy: anonymity.PseudonymPolicy,
+) -> dict[int, set[bool]]:
+    return await observations.visible_datasets(
+        session,
+        metric.id,
+        period_ids,
+        visibilities=viewer.visibilities(),
+        shown_pseudonyms=policy.shown_pseudonyms(viewer),
+    )
+
+
+def _demo_dataset(datasets: set[bool]) -> bool:
+    """Which dataset a comparison of one period is made of: the real figures whenever this viewer
+    can see any, the demo figures only where there are no real ones. The two never meet in one
+    ranking, peer statistic or direction of travel."""
+    return False not in datasets
 
 
 async def _pseudonymous(
@@ -231,18 +247,22 @@ async def _pseudonymous(
     custom_members: Sequence[Authority] | None,
     viewer: Viewer,
     policy: anonymity.PseudonymPolicy,
+    *,
+    demo: bool | None,
 ) -> list[Observation]:
     """Pseudonymous figures that join this comparison: shown to this viewer, not the viewer's own
-    (those appear under the viewer's name), and in a group their descriptors already place them."""
-    if not policy.visible:
+    (those appear under the viewer's name), and in a group their descriptors already place them;
+    others' real ones as they stood at the last release."""
+    if not policy.shows_any:
         return []
     # Queried for every group, so the statements sent do not depend on the group either.
-    rows = await observations.pseudonymous_rows(session, metric.id, period_ids)
+    rows = await observations.pseudonymous_rows(session, metric.id, period_ids, demo=demo)
     if custom_members is not None or peers not in PSEUDONYM_GROUPS:
         return []
+    rows = [o for o in rows if not viewer.owns(o.authority_id)]
     out = []
-    for o in rows:
-        if viewer.owns(o.authority_id) or policy.hides(o, viewer) or not can_see(o, viewer):
+    for o in await anonymity.as_released(session, rows, viewer, policy):
+        if not can_see(o, viewer):
             continue
         descriptor = policy.descriptors.get(o.authority_id or 0)
         if descriptor is not None and _in_group(descriptor, peers, subject):
@@ -259,14 +279,14 @@ def _area(obs: Observation | None, metric: Metric, viewer: Viewer) -> Disclosed:
 
 
 async def _numerators(
-    session: AsyncSession, metric: Metric, period_id: int, ids: Sequence[int]
+    session: AsyncSession, metric: Metric, period_id: int, ids: Sequence[int], *, demo: bool
 ) -> dict[int, Observation]:
     if metric.disclosure_rule != "rate" or not metric.numerator_code:
         return {}
     numerator = (await reference.load(session)).metrics.get(metric.numerator_code)
     if numerator is None:
         return {}
-    return await observations.for_authorities(session, numerator.id, period_id, ids)
+    return await observations.for_authorities(session, numerator.id, period_id, ids, demo=demo)
 
 
 @dataclass(frozen=True)
@@ -315,24 +335,34 @@ async def trend(
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]
     policy = await anonymity.load_policy(session, pseudonymiser)
-    rows = await observations.series_for_authorities(session, metric.id, period_ids, ids)
+    # Each period is made of one dataset, chosen as a comparison chooses it.
+    datasets = await _datasets(session, metric, period_ids, viewer, policy)
+    demo_of = {p: _demo_dataset(datasets.get(p, {False})) for p in period_ids}
+    rows = await observations.series_for_authorities(
+        session, metric.id, period_ids, ids, demo=None
+    )
     by_key = {
         (o.period_id, o.authority_id): o
         for o in rows
-        if not o.pseudonymous or viewer.owns(o.authority_id)
+        if o.is_demo == demo_of[o.period_id] and (not o.pseudonymous or viewer.owns(o.authority_id))
     }
-    pseudo = await _pseudonymous(
-        session, metric, period_ids, subject, peers, custom_members, viewer, policy
-    )
+    pseudo = [
+        o
+        for o in await _pseudonymous(
+            session, metric, period_ids, subject, peers, custom_members, viewer, policy, demo=None
+        )
+        if o.is_demo == demo_of[o.period_id]
+    ]
     numerators: dict[tuple[int, int | None], Observation] = {}
     if metric.disclosure_rule == "rate" and metric.numerator_code:
         num_metric = (await reference.load(session)).metrics.get(metric.numerator_code)
         if num_metric:
             wanted = sorted({*ids, *(o.authority_id or 0 for o in pseudo)})
             for o in await observations.series_for_authorities(
-                session, num_metric.id, period_ids, wanted
+                session, num_metric.id, period_ids, wanted, demo=None
             ):
-                numerators[(o.period_id, o.authority_id)] = o
+                if o.is_demo == demo_of[o.period_id]:
+                    numerators[(o.period_id, o.authority_id)] = o
     areas = await observations.area_values(
         session,
         metric.id,
@@ -341,6 +371,7 @@ async def trend(
     )
     points: list[TrendPoint] = []
     previous: float | None = None
+    previous_demo = False
     for p in period_rows:
         own_obs = by_key.get((p.id, subject.id))
         own = disclose(own_obs, metric, viewer, numerators.get((p.id, subject.id)))
@@ -354,7 +385,7 @@ async def trend(
             if o.period_id == p.id
         ]
         if p.start_year < first:
-            previous = own.value
+            previous, previous_demo = own.value, demo_of[p.id]
             continue
         stats = semantics.peer_stats(peer_vals)
         if own.value is None and stats.count == 0:
@@ -367,10 +398,15 @@ async def trend(
                 peer_count=stats.count,
                 england=disclose(areas.get((p.id, "national", "E92000001")), metric, viewer),
                 region=disclose(areas.get((p.id, "regional", subject.region_code)), metric, viewer),
-                direction=semantics.direction(previous, own.value, metric.polarity),
-                is_demo=_is_demo(own_obs, viewer),
+                # A demo value and a real one are never compared.
+                direction=semantics.direction(
+                    previous if previous_demo == demo_of[p.id] else None,
+                    own.value,
+                    metric.polarity,
+                ),
+                is_demo=demo_of[p.id],
             )
         )
-        previous = own.value
+        previous, previous_demo = own.value, demo_of[p.id]
     overall = points[-1].direction if points else "NOT_COMPARABLE"
     return Trend(metric, subject, peers if custom_members is None else "CUSTOM", points, overall)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +24,11 @@ AREA_LEVELS = ("national", "regional", "local_authority")
 VISIBILITIES = ("public", "members")
 
 
+def _first_published(context: Any) -> Any:
+    """A new series is first published when its first revision is (its ``updated_at``)."""
+    return context.get_current_parameters().get("updated_at")
+
+
 class Observation(Base):
     """The current state of one series point: area × metric × period.
 
@@ -32,7 +38,9 @@ class Observation(Base):
 
     __tablename__ = "observations"
     __table_args__ = (
-        UniqueConstraint("metric_id", "period_id", "area_level", "area_code"),
+        # Demo rows are a dataset of their own: a real figure and a demo figure for the same cell
+        # are two rows, and writing one never touches the other.
+        UniqueConstraint("metric_id", "period_id", "area_level", "area_code", "is_demo"),
         Index("ix_observations_metric_period", "metric_id", "period_id"),
         Index("ix_observations_authority_metric", "authority_id", "metric_id"),
         Index("ix_observations_pseudonymous", "pseudonymous"),
@@ -63,6 +71,14 @@ class Observation(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the series was first published: a real pseudonymous figure is shown to others only
+    # from the release time after it (exchange/pseudonyms.py, ReleaseSchedule).
+    first_published_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=_first_published
+    )
+    # Rate metrics: the smallest numerator value the current revision has stood beside (the one
+    # in force when it was published, and every later one); None when it stood beside none.
+    numerator_floor: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ObservationRevision(Base):

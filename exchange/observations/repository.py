@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,11 +13,9 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    delete,
     false,
     func,
     insert,
-    not_,
     or_,
     select,
     true,
@@ -38,6 +36,28 @@ def new_public_id() -> str:
 
 
 @dataclass(frozen=True)
+class ShownPseudonyms:
+    """Which pseudonymous rows a viewer may see, as the anonymity policy decided it (an allow-list:
+    a publisher the policy does not know of is hidden). Real rows also wait for their release."""
+
+    real: frozenset[int] = frozenset()  # publishers whose real pseudonymous figures are shown
+    demo: frozenset[int] = frozenset()  # likewise for demo figures (released at once)
+    as_of: datetime | None = None  # real figures first published after this are not yet shown
+    own: int | None = None  # the viewer's authority: its own rows are always shown to it
+
+
+def _pseudonyms_allowed(shown: ShownPseudonyms) -> ColumnElement[bool]:
+    real = and_(
+        Observation.is_demo.is_(False),
+        Observation.authority_id.in_(sorted(shown.real)),
+        Observation.first_published_at <= shown.as_of if shown.as_of is not None else false(),
+    )
+    demo = and_(Observation.is_demo.is_(True), Observation.authority_id.in_(sorted(shown.demo)))
+    own = Observation.authority_id == shown.own if shown.own is not None else false()
+    return or_(Observation.pseudonymous.is_(False), own, real, demo)
+
+
+@dataclass(frozen=True)
 class CurrentState:
     id: int
     value: float | None
@@ -46,8 +66,9 @@ class CurrentState:
 
 
 async def current_for_metrics(
-    session: AsyncSession, metric_ids: Sequence[int]
+    session: AsyncSession, metric_ids: Sequence[int], *, demo: bool = False
 ) -> dict[SeriesKey, CurrentState]:
+    """The current state of every series of these metrics, in the real or the demo dataset."""
     stmt = select(
         Observation.id,
         Observation.metric_id,
@@ -57,7 +78,7 @@ async def current_for_metrics(
         Observation.value,
         Observation.symbol,
         Observation.revision,
-    ).where(Observation.metric_id.in_(metric_ids))
+    ).where(Observation.metric_id.in_(metric_ids), Observation.is_demo.is_(demo))
     out: dict[SeriesKey, CurrentState] = {}
     for row in await session.execute(stmt):
         out[(row.metric_id, row.period_id, row.area_level, row.area_code)] = CurrentState(
@@ -77,6 +98,7 @@ async def insert_new(
         return []
     for r in rows:
         r.setdefault("public_id", new_public_id())
+        r.setdefault("first_published_at", r["updated_at"])
     # One executemany, then the ids looked up by public id. INSERT … RETURNING with
     # sort_by_parameter_order made SQLAlchemy send SQLite one statement per row and splice the
     # returned rows quadratically: an import of 9,500 observations spent 8 of its 9 s there.
@@ -129,6 +151,7 @@ _CURRENT_FIELDS = {
     "withdrawn",
     "updated_at",
     "is_demo",
+    "numerator_floor",
 }
 
 
@@ -148,18 +171,25 @@ def _revision_row(observation_id: int, vals: dict[str, Any], revision: int) -> d
     }
 
 
-def _authority_values(metric_id: int, period_id: int) -> Select[Any]:
+def _authority_values(metric_id: int, period_id: int, demo: bool) -> Select[Any]:
     return select(Observation).where(
         Observation.metric_id == metric_id,
         Observation.period_id == period_id,
         Observation.area_level == "local_authority",
+        Observation.is_demo.is_(demo),
     )
 
 
 async def for_authorities(
-    session: AsyncSession, metric_id: int, period_id: int, authority_ids: Sequence[int]
+    session: AsyncSession,
+    metric_id: int,
+    period_id: int,
+    authority_ids: Sequence[int],
+    *,
+    demo: bool = False,
 ) -> dict[int, Observation]:
-    stmt = _authority_values(metric_id, period_id).where(
+    """One dataset's figures (real by default) of these authorities, keyed by authority id."""
+    stmt = _authority_values(metric_id, period_id, demo).where(
         Observation.authority_id.in_(authority_ids)
     )
     return {o.authority_id: o for o in (await session.execute(stmt)).scalars() if o.authority_id}
@@ -171,10 +201,11 @@ async def area_values(
     period_ids: Sequence[int],
     areas: Sequence[tuple[str, str]],
 ) -> dict[tuple[int, str, str], Observation]:
-    """England / region observations, keyed by (period id, level, code)."""
+    """England / region observations (DfE's, never demo), keyed by (period id, level, code)."""
     if not areas or not period_ids:
         return {}
     stmt = select(Observation).where(
+        Observation.is_demo.is_(False),
         Observation.metric_id == metric_id,
         Observation.period_id.in_(period_ids),
         Observation.area_level.in_({a[0] for a in areas}),
@@ -186,13 +217,21 @@ async def area_values(
 
 
 async def series_for_authorities(
-    session: AsyncSession, metric_id: int, period_ids: Sequence[int], authority_ids: Sequence[int]
+    session: AsyncSession,
+    metric_id: int,
+    period_ids: Sequence[int],
+    authority_ids: Sequence[int],
+    *,
+    demo: bool | None = False,
 ) -> list[Observation]:
+    """Rows of one dataset (real by default, demo, or both when ``demo`` is None)."""
     stmt = select(Observation).where(
         Observation.metric_id == metric_id,
         Observation.period_id.in_(period_ids),
         Observation.authority_id.in_(authority_ids),
     )
+    if demo is not None:
+        stmt = stmt.where(Observation.is_demo.is_(demo))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -205,12 +244,12 @@ async def page(
     visibilities: Sequence[str],
     offset: int,
     limit: int,
-    hidden_publishers: Collection[int] = (),
+    shown_pseudonyms: ShownPseudonyms,
     viewer_authority_id: int | None = None,
 ) -> tuple[list[Observation], int]:
-    """A page of current observations.
+    """A page of current observations, both datasets (each row says whether it is demo).
 
-    Pseudonymous rows: those of ``hidden_publishers`` are left out entirely; filtering by authority
+    Pseudonymous rows: only those ``shown_pseudonyms`` allows are listed; filtering by authority
     never finds a pseudonymous row (except the viewer's own); and they sort after the named rows of
     their metric and period by their random public id, so their position says nothing about who
     published them.
@@ -218,16 +257,8 @@ async def page(
     conds: list[ColumnElement[bool]] = [
         Observation.visibility.in_(visibilities),
         Observation.withdrawn.is_(False),
+        _pseudonyms_allowed(shown_pseudonyms),
     ]
-    if hidden_publishers:
-        conds.append(
-            not_(
-                and_(
-                    Observation.pseudonymous.is_(True),
-                    Observation.authority_id.in_(sorted(hidden_publishers)),
-                )
-            )
-        )
     if metric_ids is not None:
         conds.append(Observation.metric_id.in_(metric_ids))
     if authority_ids is not None:
@@ -250,6 +281,7 @@ async def page(
             Observation.metric_id,
             Period.start_year,  # chronological, whatever order the periods were created in
             Observation.area_level,
+            Observation.is_demo,
             Observation.pseudonymous,
             case(
                 (Observation.pseudonymous.is_(True), Observation.public_id),
@@ -286,17 +318,35 @@ async def get_by_public_id(session: AsyncSession, public_id: str) -> Observation
     return (await session.execute(stmt)).scalars().first()
 
 
-async def pseudonymous_series(session: AsyncSession) -> list[tuple[int, int, int]]:
-    """(authority id, metric id, period id) of every pseudonymous authority figure, withdrawn too:
-    a withdrawn figure was seen while it was up."""
+@dataclass(frozen=True)
+class PseudonymousSeries:
+    authority_id: int
+    metric_id: int
+    period_id: int
+    is_demo: bool
+    first_published_at: datetime | None
+
+
+async def pseudonymous_series(session: AsyncSession) -> list[PseudonymousSeries]:
+    """Every pseudonymous authority figure, withdrawn too: a withdrawn figure was seen while it
+    was up."""
     # "= true", not "IS true": only an equality can use ix_observations_pseudonymous (SQLite and
     # PostgreSQL alike); IS scanned every observation on each comparison.
-    stmt = select(Observation.authority_id, Observation.metric_id, Observation.period_id).where(
+    stmt = select(
+        Observation.authority_id,
+        Observation.metric_id,
+        Observation.period_id,
+        Observation.is_demo,
+        Observation.first_published_at,
+    ).where(
         Observation.pseudonymous == true(),
         Observation.area_level == "local_authority",
         Observation.authority_id.is_not(None),
     )
-    return [(a or 0, m, p) for a, m, p in (await session.execute(stmt)).all()]
+    return [
+        PseudonymousSeries(a or 0, m, p, bool(d), f)
+        for a, m, p, d, f in (await session.execute(stmt)).all()
+    ]
 
 
 async def named_holders(
@@ -304,12 +354,16 @@ async def named_holders(
     metric_ids: Sequence[int],
     period_ids: Sequence[int],
     authority_ids: Sequence[int],
+    *,
+    demo: bool,
 ) -> list[tuple[int, int, int]]:
-    """(metric id, period id, authority id) of named figures (any visibility, withdrawn too) of
-    these authorities for the given metrics and periods; callers keep the pairs they need."""
+    """(metric id, period id, authority id) of named figures of one dataset (any visibility,
+    withdrawn too) of these authorities for the given metrics and periods; callers keep the pairs
+    they need."""
     if not metric_ids or not period_ids or not authority_ids:
         return []
     stmt = select(Observation.metric_id, Observation.period_id, Observation.authority_id).where(
+        Observation.is_demo.is_(demo),
         Observation.pseudonymous.is_(False),
         Observation.area_level == "local_authority",
         Observation.authority_id.is_not(None),
@@ -327,8 +381,10 @@ async def for_authority_series(
     period_ids: Sequence[int],
     *,
     lock: bool = False,
+    demo: bool = False,
 ) -> dict[tuple[int, int], Observation]:
-    """One authority's current rows for these metrics and periods, keyed (metric id, period id).
+    """One authority's current rows of one dataset (real by default) for these metrics and periods,
+    keyed (metric id, period id).
 
     ``lock`` takes row locks (SELECT … FOR UPDATE) where the database has them (PostgreSQL);
     SQLite serialises writers instead. Either way a concurrent writer that slips in between is
@@ -338,6 +394,7 @@ async def for_authority_series(
         return {}
     stmt = select(Observation).where(
         Observation.area_level == "local_authority",
+        Observation.is_demo.is_(demo),
         Observation.authority_id == authority_id,
         Observation.metric_id.in_(set(metric_ids)),
         Observation.period_id.in_(set(period_ids)),
@@ -348,34 +405,17 @@ async def for_authority_series(
     return {(o.metric_id, o.period_id): o for o in rows}
 
 
-async def delete_observations(session: AsyncSession, observation_ids: Sequence[int]) -> None:
-    """Remove observations with their revisions: only ever used to replace synthetic demo rows."""
-    if not observation_ids:
-        return
-    await session.execute(
-        delete(ObservationRevision).where(ObservationRevision.observation_id.in_(observation_ids))
-    )
-    await session.execute(delete(Observation).where(Observation.id.in_(observation_ids)))
-
-
-async def demo_count(session: AsyncSession, metric_ids: Sequence[int]) -> int:
-    if not metric_ids:
-        return 0
-    stmt = select(func.count(Observation.id)).where(
-        Observation.is_demo.is_(True), Observation.metric_id.in_(metric_ids)
-    )
-    return int((await session.execute(stmt)).scalar_one())
-
-
 async def pseudonymous_rows(
-    session: AsyncSession, metric_id: int, period_ids: Sequence[int]
+    session: AsyncSession, metric_id: int, period_ids: Sequence[int], *, demo: bool | None = False
 ) -> list[Observation]:
-    """Pseudonymous authority figures of one metric, in random public-id order."""
+    """Pseudonymous authority figures of one metric (one dataset, or both when ``demo`` is None),
+    in random public-id order."""
     if not period_ids:
         return []
     stmt = (
         select(Observation)
         .where(
+            Observation.is_demo.is_(demo) if demo is not None else true(),
             Observation.metric_id == metric_id,
             Observation.period_id.in_(period_ids),
             Observation.area_level == "local_authority",
@@ -399,38 +439,52 @@ async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Observatio
     return list((await session.execute(stmt)).scalars())
 
 
-async def any_visible(
+async def visible_datasets(
     session: AsyncSession,
     metric_id: int,
-    period_id: int,
+    period_ids: Sequence[int],
     *,
     visibilities: Sequence[str],
-    hidden_publishers: Collection[int],
-    viewer_authority_id: int | None,
-) -> bool:
-    """Whether this viewer can see any figure (any area) of a metric for a period: members-only
-    and withheld pseudonymous figures do not count, except the viewer's own."""
-    own = (
-        Observation.authority_id == viewer_authority_id
-        if viewer_authority_id is not None
-        else false()
-    )
-    conds: list[ColumnElement[bool]] = [
-        Observation.metric_id == metric_id,
-        Observation.period_id == period_id,
-        Observation.withdrawn.is_(False),
-        or_(Observation.visibility.in_(visibilities), own),
-    ]
-    if hidden_publishers:
-        conds.append(
-            or_(
-                Observation.pseudonymous.is_(False),
-                Observation.authority_id.not_in(sorted(hidden_publishers)),
-                own,
-            )
+    shown_pseudonyms: ShownPseudonyms,
+) -> dict[int, set[bool]]:
+    """period id -> the datasets (False real, True demo) of which this viewer can see any figure
+    (any area) of a metric: members-only and withheld pseudonymous figures do not count, except
+    the viewer's own."""
+    if not period_ids:
+        return {}
+    own = Observation.authority_id == shown_pseudonyms.own if shown_pseudonyms.own else false()
+    stmt = (
+        select(Observation.period_id, Observation.is_demo)
+        .where(
+            Observation.metric_id == metric_id,
+            Observation.period_id.in_(sorted(set(period_ids))),
+            Observation.withdrawn.is_(False),
+            or_(Observation.visibility.in_(visibilities), own),
+            _pseudonyms_allowed(shown_pseudonyms),
         )
-    stmt = select(Observation.id).where(and_(*conds)).limit(1)
-    return (await session.execute(stmt)).first() is not None
+        .distinct()
+    )
+    out: dict[int, set[bool]] = {}
+    for period_id, is_demo in (await session.execute(stmt)).all():
+        out.setdefault(period_id, set()).add(bool(is_demo))
+    return out
+
+
+async def revisions_of(
+    session: AsyncSession, observation_ids: Sequence[int]
+) -> dict[int, list[ObservationRevision]]:
+    """Every revision of these observations, oldest first, keyed by observation id."""
+    if not observation_ids:
+        return {}
+    stmt = (
+        select(ObservationRevision)
+        .where(ObservationRevision.observation_id.in_(sorted(set(observation_ids))))
+        .order_by(ObservationRevision.observation_id, ObservationRevision.revision)
+    )
+    out: dict[int, list[ObservationRevision]] = {}
+    for r in (await session.execute(stmt)).scalars():
+        out.setdefault(r.observation_id, []).append(r)
+    return out
 
 
 async def start_year_spans(

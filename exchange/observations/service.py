@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,9 +80,11 @@ async def list_observations(
         visibilities=viewer.visibilities(),
         offset=offset,
         limit=limit,
-        hidden_publishers=policy.hidden_publishers(viewer),
+        shown_pseudonyms=policy.shown_pseudonyms(viewer),
         viewer_authority_id=viewer.authority_id,
     )
+    # The same check as every other read path, row by row (the SQL filter is its twin).
+    rows = await anonymity.as_released(session, rows, viewer, policy)
     by_id = await metrics.get_many(session, sorted({o.metric_id for o in rows}))
     numerators = await _numerators(session, rows, by_id)
     people = await _pseudonymous_authorities(session, rows)
@@ -123,7 +126,8 @@ async def _numerators(
 ) -> dict[int, Observation]:
     """For rate metrics, the numerator observation of the same area and period.
 
-    One query per numerator metric."""
+    One query per numerator metric; a numerator is always of the rate's own dataset (real or
+    demo)."""
     out: dict[int, Observation] = {}
     rate_rows = [o for o in rows if by_id[o.metric_id].disclosure_rule == "rate"]
     codes = sorted({by_id[o.metric_id].numerator_code or "" for o in rate_rows} - {""})
@@ -135,11 +139,11 @@ async def _numerators(
         ids = sorted({o.authority_id for o in subset if o.authority_id})
         pids = sorted({o.period_id for o in subset})
         found = {
-            (n.period_id, n.authority_id): n
-            for n in await repository.series_for_authorities(session, num.id, pids, ids)
+            (n.period_id, n.authority_id, n.is_demo): n
+            for n in await repository.series_for_authorities(session, num.id, pids, ids, demo=None)
         }
         for o in subset:
-            if (hit := found.get((o.period_id, o.authority_id))) is not None:
+            if (hit := found.get((o.period_id, o.authority_id, o.is_demo))) is not None:
                 out[o.id] = hit
     return out
 
@@ -162,8 +166,10 @@ async def get_shown(
     if not (can_see(obs, viewer) or own_withdrawn):
         return None
     policy = await anonymity.load_policy(session, pseudonymiser)
-    if policy.hides(obs, viewer):
+    released = await anonymity.as_released(session, [obs], viewer, policy)
+    if not released or not (can_see(released[0], viewer) or own_withdrawn):
         return None
+    obs = released[0]
     metric = (await metrics.get_many(session, [obs.metric_id]))[obs.metric_id]
     numerators = await _numerators(session, [obs], {metric.id: metric})
     people = await _pseudonymous_authorities(session, [obs])
@@ -180,7 +186,7 @@ async def shown_many(
     viewer may not see are left out."""
     policy = await anonymity.load_policy(session, pseudonymiser)
     visible = [o for o in rows if (can_see(o, viewer) or viewer.owns(o.authority_id))]
-    visible = [o for o in visible if not policy.hides(o, viewer)]
+    visible = await anonymity.as_released(session, visible, viewer, policy)
     by_id = await metrics.get_many(session, sorted({o.metric_id for o in visible}))
     numerators = await _numerators(session, visible, by_id)
     people = await _pseudonymous_authorities(session, visible)
@@ -194,6 +200,9 @@ class RevisionShown:
     revision: ObservationRevision
     disclosed: Disclosed
     hidden: bool  # this revision was members-only and the viewer is anonymous
+    # When it was published, as this viewer may know it: the release time for others' real
+    # pseudonymous figures, never the moment itself.
+    published_at: datetime
 
 
 async def history(
@@ -209,6 +218,7 @@ async def history(
     shown = await get_shown(session, viewer, public_id, pseudonymiser, include_withdrawn=True)
     if shown is None:
         return None
+    policy = await anonymity.load_policy(session, pseudonymiser)
     current = shown.observation
     numerator = (await _numerators(session, [current], {shown.metric.id: shown.metric})).get(
         current.id
@@ -223,6 +233,8 @@ async def history(
     )
     numerator_times = [r.updated_at for r in numerator_states]
     revisions = await repository.history(session, current.id)
+    # Others see a real pseudonymous figure only as released (``get_shown`` gave that state).
+    revisions = [r for r in revisions if r.revision <= current.revision]
     out: list[RevisionShown] = []
     for i, rev in enumerate(revisions):
         as_obs = _as_observation(rev, current.authority_id, withdrawn=False)
@@ -235,7 +247,8 @@ async def history(
             until = revisions[i + 1].created_at if i + 1 < len(revisions) else None
             states = _states_during(numerator_states, numerator_times, rev.created_at, until)
             disclosed = _disclose_rate_revision(as_obs, shown.metric, viewer, states)
-        out.append(RevisionShown(rev, disclosed, hidden))
+        when = policy.shown_time(rev.created_at, current, viewer)
+        out.append(RevisionShown(rev, disclosed, hidden, when))
     return shown, out
 
 
@@ -271,5 +284,5 @@ def _disclose_rate_revision(
     """A past rate is shown only if it was safe against every numerator it stood beside: had its
     numerator been small at any moment while the rate was current, showing the rate now (beside the
     denominator) would give back that small count, as the current view never does."""
-    shown = [disclose(obs, metric, viewer, n) for n in numerators]
+    shown = [disclose(obs, metric, viewer, n, check_floor=False) for n in numerators]
     return next((d for d in shown if d.value is None), shown[0])

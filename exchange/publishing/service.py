@@ -10,6 +10,7 @@ the same transaction.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,20 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange.audit import service as audit
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from exchange.errors import InvalidInput, NotFound
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
+from exchange.observations import rates
 from exchange.observations import repository as observations
 from exchange.observations.models import SYMBOLS, VISIBILITIES, Observation
 from exchange.periods import repository as periods
 from exchange.periods.labels import PeriodKey, parse_label
+from exchange.tokens import scopes
+from exchange.tokens.scopes import Scope
 from exchange.viewer import Viewer
 
 MAX_ROWS = 500
 FLAGS = "pre"  # provisional, revised, estimated
 MAX_ABS_VALUE = 1e12
-PUBLISH_SCOPE = "observations:publish"
-MODERATE_SCOPE = "observations:moderate"
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,6 @@ class PublishResult:
     created: int = 0
     revised: int = 0
     unchanged: int = 0
-    replaced_demo: int = 0  # of ``created``: figures that replaced the authority's demo values
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -83,16 +84,7 @@ class _Valid:
 
 def require_publisher(viewer: Viewer) -> int:
     """The publisher's authority id, or the reason this viewer cannot publish."""
-    if not viewer.is_member:
-        from exchange.tokens.service import UNAUTHENTICATED_MESSAGE
-
-        raise Unauthenticated(UNAUTHENTICATED_MESSAGE)
-    if viewer.authority_id is None or PUBLISH_SCOPE not in viewer.scopes:
-        raise PermissionDenied(
-            "only a publisher token (bound to an authority, with the observations:publish "
-            "scope) can publish figures"
-        )
-    return viewer.authority_id
+    return scopes.require_authority(viewer, Scope.OBSERVATIONS_PUBLISH, to="publish figures")
 
 
 def _where(row: RowInput, index: int | None = None) -> str:
@@ -102,8 +94,18 @@ def _where(row: RowInput, index: int | None = None) -> str:
     return f"observations[{index}]: " if index is not None else ""
 
 
+# A plain ASCII decimal (docs/publishing.md, "Numbers"): an optional minus, £ or both (-£5 or £-5),
+# digits (grouped in threes by commas, or not at all), an optional decimal part, an optional %.
+# [0-9], not \d, and no float() on the raw text: float() also reads '٣', '1_0.5', '1e3', 'nan'.
+_NUMBER = re.compile(
+    r"(?P<minus>-?)(?:(?P<gbp>£) ?(?P<minus2>-?))?"
+    r"(?P<digits>(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?)(?: ?(?P<pct>%))?"
+)
+
+
 def parse_number(raw: float | str | None) -> float | None:
-    """A cell as a number: thousands separators, £ and % are allowed; None for an empty cell.
+    """A cell as a number (see _NUMBER); None for an empty cell. A number given as a number
+    (GraphQL's Float) must be finite.
 
     Raises ValueError for anything else."""
     if raw is None:
@@ -111,11 +113,21 @@ def parse_number(raw: float | str | None) -> float | None:
     if isinstance(raw, bool):
         raise ValueError("not a number")
     if isinstance(raw, int | float):
-        return float(raw)
-    text = raw.strip().replace(",", "").replace("£", "").replace("%", "").replace(" ", "")
+        try:
+            value = float(raw)
+        except OverflowError:  # an int beyond any float
+            raise ValueError("not a number") from None
+        if not math.isfinite(value):
+            raise ValueError("not a number")
+        return value
+    text = raw.strip()
     if text == "":
         return None
-    return float(text)
+    m = _NUMBER.fullmatch(text)
+    if m is None or (m["minus"] and m["minus2"]) or (m["gbp"] and m["pct"]):
+        raise ValueError("not a number")
+    value = float(m["digits"].replace(",", ""))
+    return -value if (m["minus"] or m["minus2"]) and value else value
 
 
 async def validate(
@@ -274,7 +286,8 @@ def _check_range(metric: Metric, value: float, fail: Callable[[str, str, str], N
 async def _stored(
     session: AsyncSession, authority_id: int, valid: Sequence[_Valid], *, lock: bool = False
 ) -> dict[tuple[str, PeriodKey], Observation]:
-    """The authority's current rows for the batch's metrics (and their parts and wholes)."""
+    """The authority's current real rows for the batch's metrics (and their parts and wholes):
+    demo rows are a dataset apart, never read or written by a publication."""
     if not valid:
         return {}
     catalogue = _related(await metrics.all_metrics(session), {v.metric.code for v in valid})
@@ -309,7 +322,7 @@ def _fixed_pseudonymity(
     out = []
     for v in valid:
         current = stored.get((v.metric.code, v.period))
-        if current is None or current.is_demo or current.pseudonymous == pseudonymous:
+        if current is None or current.pseudonymous == pseudonymous:
             continue
         if current.pseudonymous:
             why = (
@@ -350,7 +363,7 @@ async def _parts_within_wholes(
         if (code, period) in in_batch:
             return in_batch[(code, period)].value, in_batch[(code, period)]
         current = stored.get((code, period))
-        if current is None or current.withdrawn or current.is_demo:
+        if current is None or current.withdrawn:
             return None, None
         return current.value, None
 
@@ -443,10 +456,8 @@ async def publish(
     new_rows: list[dict[str, Any]] = []
     new_meta: list[_Valid] = []
     changes: list[tuple[int, int, dict[str, Any]]] = []
-    demo_replaced: list[int] = []
     result = PublishResult()
     changes_audit: list[audit.Change] = []
-    befores: dict[int, dict[str, Any]] = {}
     touched: list[int] = []
     for v in valid:
         vals = {
@@ -462,12 +473,6 @@ async def publish(
             "created_by": created_by,
         }
         existing = current.get((v.metric.code, v.period))
-        if existing is not None and existing.is_demo:
-            # Synthetic demo rows are replaced outright (with their history), not revised: a demo
-            # figure is not a publication, and a new public id keeps nothing linking the two.
-            befores[len(new_rows)] = _state(v.metric, v.period, own.la_code, _obs_vals(existing))
-            demo_replaced.append(existing.id)
-            existing = None
         if existing is None:
             new_rows.append(
                 {
@@ -499,24 +504,24 @@ async def publish(
             touched.append(existing.id)
         if progress is not None:
             progress(1)
-    await observations.delete_observations(session, demo_replaced)
     new_ids = await observations.insert_new(session, new_rows, created_by)
     await observations.add_revisions(session, changes)
+    written = await observations.get_many(session, [*new_ids, *(oid for oid, _, _ in changes)])
+    await rates.record_written(session, written)
     by_id = {o.id: o for o in await observations.get_many(session, [*new_ids, *touched])}
-    for position, (oid, v) in enumerate(zip(new_ids, new_meta, strict=True)):
+    for oid, v in zip(new_ids, new_meta, strict=True):
         changes_audit.append(
             audit.Change(
                 "observation.publish",
                 "observation",
                 by_id[oid].public_id,
-                befores.get(position),
+                None,
                 _state(v.metric, v.period, own.la_code, _obs_vals(by_id[oid])),
             )
         )
     await audit.record(session, audit.actor_of(viewer), changes_audit)
     result.created = len(new_ids)
     result.revised = len(changes)
-    result.replaced_demo = len(demo_replaced)
     order = {**{oid: i for i, oid in enumerate(new_ids)}}
     result.observations = sorted(
         by_id.values(), key=lambda o: (order.get(o.id, len(order)), o.metric_id, o.period_id)
@@ -540,21 +545,25 @@ async def withdraw(session: AsyncSession, viewer: Viewer, public_id: str) -> Obs
 
     Anyone but its publisher (or an administrator moderating) gets the same NotFound as for an id
     that does not exist, so the answer says nothing about who published it."""
-    if not viewer.is_member:
-        from exchange.tokens.service import UNAUTHENTICATED_MESSAGE
-
-        raise Unauthenticated(UNAUTHENTICATED_MESSAGE)
+    scopes.require(
+        viewer, Scope.OBSERVATIONS_PUBLISH, Scope.OBSERVATIONS_MODERATE, to="withdraw figures"
+    )
     missing = NotFound("no observation you can withdraw has this id", field="id")
     found = await observations.get_by_public_id(session, public_id)
     if found is None:
         raise missing
     metric = (await metrics.get_many(session, [found.metric_id]))[found.metric_id]
-    owner = viewer.owns(found.authority_id) and PUBLISH_SCOPE in viewer.scopes
-    moderator = viewer.is_admin and MODERATE_SCOPE in viewer.scopes
+    owner = viewer.owns(found.authority_id) and scopes.has(viewer, Scope.OBSERVATIONS_PUBLISH)
+    moderator = scopes.has(viewer, Scope.OBSERVATIONS_MODERATE)
     if not metric.self_reported or not (owner or moderator):
         raise missing
     locked = await observations.for_authority_series(
-        session, found.authority_id or 0, [found.metric_id], [found.period_id], lock=True
+        session,
+        found.authority_id or 0,
+        [found.metric_id],
+        [found.period_id],
+        lock=True,
+        demo=found.is_demo,
     )
     obs = locked.get((found.metric_id, found.period_id))
     if obs is None:
@@ -579,6 +588,7 @@ async def withdraw(session: AsyncSession, viewer: Viewer, public_id: str) -> Obs
     }
     revision = obs.revision + 1
     await observations.add_revisions(session, [(obs.id, revision, vals)])
+    await rates.record_written(session, await observations.get_many(session, [obs.id]))
     await audit.record(
         session,
         audit.actor_of(viewer),

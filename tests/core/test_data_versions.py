@@ -3,6 +3,7 @@ cache relies on to never serve a policy older than the data."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -15,9 +16,10 @@ from exchange.observations import repository as observations
 from exchange.observations.models import Observation
 from exchange.periods import repository as periods
 from exchange.periods.labels import PeriodKey
-from exchange.pseudonyms import Pseudonymiser
+from exchange.pseudonyms import Pseudonymiser, ReleaseSchedule
 
-PSEUDONYMISER = Pseudonymiser("test-secret")
+AT_ONCE = ReleaseSchedule(timedelta(0))  # the release schedule has tests of its own
+PSEUDONYMISER = Pseudonymiser("test-secret", AT_ONCE)
 
 
 async def _version(db: Any) -> tuple[int, str] | None:
@@ -95,8 +97,8 @@ async def test_the_policy_follows_a_write_from_another_worker(fresh_db: Any) -> 
 
     async with fresh_db.sessions() as session:
         after = await anonymity.load_policy(session, PSEUDONYMISER)
-    assert row["authority_id"] in after.publishers
-    assert row["authority_id"] not in before.publishers
+    assert row["authority_id"] in after.real.visible
+    assert row["authority_id"] not in before.real.visible
 
 
 async def test_a_writer_sees_its_own_rows_and_they_never_reach_the_cache(fresh_db: Any) -> None:
@@ -106,24 +108,24 @@ async def test_a_writer_sees_its_own_rows_and_they_never_reach_the_cache(fresh_d
         row = await _row(session, "869", pseudonymous=True)
         await observations.insert_new(session, [row], "t")
         inside = await anonymity.load_policy(session, PSEUDONYMISER)
-        assert row["authority_id"] in inside.publishers
+        assert row["authority_id"] in inside.real.visible
         await session.rollback()
     async with fresh_db.sessions() as session:
         after = await anonymity.load_policy(session, PSEUDONYMISER)
     assert after == before
-    assert row["authority_id"] not in after.publishers
+    assert row["authority_id"] not in after.real.visible
 
 
 async def test_labels_come_from_the_callers_pseudonymiser(fresh_db: Any) -> None:
     async with transaction(fresh_db.sessions) as session:
         await observations.insert_new(session, [await _row(session, "869", pseudonymous=True)], "t")
-    other = Pseudonymiser("another-secret")
+    other = Pseudonymiser("another-secret", AT_ONCE)
     async with fresh_db.sessions() as session:
         first = await anonymity.load_policy(session, PSEUDONYMISER)
         second = await anonymity.load_policy(session, other)
         west_berkshire = await authorities.get_by_code(session, "869")
     assert west_berkshire is not None
-    assert first.visible == second.visible
+    assert first.real == second.real
     one, two = first.pseudonym(west_berkshire), second.pseudonym(west_berkshire)
     assert one is not None and two is not None and one.label != two.label
 
@@ -134,11 +136,11 @@ async def test_a_period_created_by_a_publication_is_comparable_at_once(fresh_db:
 
     from exchange.comparison import service as comparison
     from exchange.errors import NotFound
-    from exchange.viewer import Viewer
+    from exchange.tokens.scopes import role_viewer
     from tests.publishing_support import make_token, publish, row
 
     viewer, _ = await make_token(fresh_db, authority="869")
-    member = Viewer(role="analyst")
+    member = role_viewer("analyst")
     async with fresh_db.sessions() as session:
         with pytest.raises(NotFound):
             await comparison.compare(

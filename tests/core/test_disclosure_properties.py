@@ -47,7 +47,8 @@ from exchange.observations import service as listing
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods import repository as periods
 from exchange.periods.labels import PeriodKey
-from exchange.pseudonyms import Pseudonymiser
+from exchange.pseudonyms import Pseudonymiser, ReleaseSchedule
+from exchange.tokens.scopes import role_viewer
 from exchange.viewer import ANONYMOUS, Viewer
 from tests.conftest import Database
 
@@ -63,7 +64,8 @@ THRESHOLD = 5
 COUNT, RATE = "prop_count", "prop_rate"
 STEPS = 5  # revisions happen at one of these moments; equal moments were published together
 T0 = datetime(2031, 9, 1, tzinfo=UTC)
-SECRET = Pseudonymiser("property-test")
+# Released at once: the release schedule has tests of its own (test_pseudonym_release.py).
+SECRET = Pseudonymiser("property-test", ReleaseSchedule(timedelta(0)))
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,7 @@ async def viewer_for(s: AsyncSession, kind: str, la_code: str) -> Viewer:
     if kind == "analyst":
         return Viewer(role="analyst", token_id=1, scopes=frozenset({"read:members"}))
     people = await authorities_by_code(s)
-    return Viewer(role="publisher", authority_id=people[la_code].id, token_id=2)
+    return role_viewer("publisher", authority_id=people[la_code].id, token_id=2)
 
 
 async def answer(call: Any, shape: Any) -> Any:

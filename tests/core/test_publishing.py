@@ -10,14 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from exchange.audit.models import AuditEntry
+from exchange.authorities.models import Authority
 from exchange.db import transaction
 from exchange.errors import PermissionDenied, Unauthenticated
+from exchange.metrics.models import Metric
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods.models import Period
 from exchange.publishing import service as publishing
 from exchange.publishing.retry import with_retries
 from exchange.viewer import ANONYMOUS
-from seed.demo_metrics import DEMO_SOURCE, seed_demo_metrics
+from seed.demo_metrics import DEMO_SOURCE, pseudonymous_demo_authorities, seed_demo_metrics
 from tests.conftest import Database, run_graphql
 from tests.publishing_support import make_token, publish, row
 
@@ -181,10 +183,12 @@ async def test_withdrawal_is_a_revision_and_hides_the_figure(fresh_db: Database)
 
     from exchange.errors import InvalidInput, NotFound
 
-    for stranger in (other, analyst):
-        with pytest.raises(NotFound) as refused:
-            await withdraw(stranger)
-        assert refused.value.message == "no observation you can withdraw has this id"
+    with pytest.raises(NotFound) as refused:
+        await withdraw(other)
+    assert refused.value.message == "no observation you can withdraw has this id"
+    # A token without the scope is refused before the id is looked up: the same for every id.
+    with pytest.raises(PermissionDenied, match="observations:publish"):
+        await withdraw(analyst)
     done = await withdraw(viewer)
     assert done.withdrawn and done.revision == 2
     with pytest.raises(InvalidInput):
@@ -227,48 +231,70 @@ async def test_pseudonymity_of_a_figure_is_fixed(fresh_db: Database) -> None:
     assert "reveal your pseudonym" in back.errors[0].message
 
 
-async def test_a_real_figure_replaces_the_demo_one(fresh_db: Database) -> None:
+async def _all_demo_rows(db: Database) -> list[tuple[Any, ...]]:
+    async with db.sessions() as s:
+        rows = await s.execute(
+            select(
+                Observation.id,
+                Observation.public_id,
+                Observation.value,
+                Observation.pseudonymous,
+                Observation.revision,
+                Observation.updated_at,
+            )
+            .where(Observation.is_demo.is_(True))
+            .order_by(Observation.id)
+        )
+        return [tuple(r) for r in rows.all()]
+
+
+@pytest.mark.parametrize("pseudonymous", [False, True])
+async def test_a_real_figure_leaves_every_demo_row_as_it_was(
+    fresh_db: Database, pseudonymous: bool
+) -> None:
+    """Demo rows are a dataset apart: publishing a real figure for a cell that has a demo one (the
+    council's own, named or pseudonymous) neither deletes nor changes any demo row. Removing the
+    demo row at that moment is what let anyone line a new pseudonymous label up with its council."""
     async with transaction(fresh_db.sessions) as s:
         await seed_demo_metrics(s)
-    viewer, _ = await make_token(fresh_db)
+    before = await _all_demo_rows(fresh_db)
     async with fresh_db.sessions() as s:
-        demo = (
-            (
-                await s.execute(
-                    select(Observation).where(
-                        Observation.area_code == "869", Observation.is_demo.is_(True)
+        everyone = list((await s.execute(select(Authority).order_by(Authority.la_code))).scalars())
+    # An authority whose demo figures are pseudonymous, and one whose are named.
+    demo_pseudonymous = pseudonymous_demo_authorities(everyone)
+    for authority in (next(a for a in everyone if a.id in demo_pseudonymous), everyone[0]):
+        viewer, _ = await make_token(fresh_db, authority=authority.la_code)
+        async with fresh_db.sessions() as s:
+            demo = (
+                (
+                    await s.execute(
+                        select(Observation).where(
+                            Observation.authority_id == authority.id,
+                            Observation.is_demo.is_(True),
+                        )
                     )
                 )
+                .scalars()
+                .first()
             )
-            .scalars()
-            .first()
+            assert demo is not None and demo.source == DEMO_SOURCE
+            metric = await s.get(Metric, demo.metric_id)
+            period = await s.get(Period, demo.period_id)
+        assert metric is not None and period is not None
+        result = await publish(
+            fresh_db, viewer, [row(metric.code, period.label, 1)], pseudonymous=pseudonymous
         )
-    assert demo is not None and demo.source == DEMO_SOURCE
-    from exchange.metrics.models import Metric
-
-    async with fresh_db.sessions() as s:
-        metric = await s.get(Metric, demo.metric_id)
-        period = await s.get(Period, demo.period_id)
-    assert metric is not None and period is not None
-    value = 1.0 if metric.unit != "count" else 1
-    result = await publish(fresh_db, viewer, [row(metric.code, period.label, value)])
-    assert result.ok, result.errors
-    new = result.observations[0]
-    assert not new.is_demo and new.revision == 1 and new.public_id != demo.public_id
-    async with fresh_db.sessions() as s:
-        assert await s.get(Observation, demo.id) is None
-        revisions = (
-            await s.execute(
-                select(func.count()).where(ObservationRevision.observation_id == new.id)
+        assert result.ok, result.errors
+        new = result.observations[0]
+        assert not new.is_demo and new.revision == 1 and new.public_id != demo.public_id
+        async with fresh_db.sessions() as s:
+            entry = (
+                (await s.execute(select(AuditEntry).where(AuditEntry.entity_id == new.public_id)))
+                .scalars()
+                .one()
             )
-        ).scalar_one()
-        entry = (
-            (await s.execute(select(AuditEntry).where(AuditEntry.entity_id == new.public_id)))
-            .scalars()
-            .one()
-        )
-    assert revisions == 1
-    assert entry.before is not None and entry.before["is_demo"] is True
+        assert entry.before is None  # a new real series, not a change to the demo one
+    assert await _all_demo_rows(fresh_db) == before
 
 
 async def test_self_published_figures_default_to_members_and_are_disclosure_controlled(
@@ -297,11 +323,20 @@ async def test_self_published_figures_default_to_members_and_are_disclosure_cont
         fresh_db, LIST, {"m": ["ep_vacancies", "ep_vacancy_rate_pct"], "a": None}, publisher
     )
     assert [e["node"]["value"] for e in own["data"]["observations"]["edges"]] == [3.0, 19.4]
+    # Revising only the numerator does not unlock the stale rate: 19.4 was computed from 3, and
+    # beside ep_fte 12.5 it gives the 3 back (0.194 × 12.5 / 0.806 = 3).
     await publish(fresh_db, publisher, [row("ep_vacancies", "2024/25", 5)])
     member = await run_graphql(
         fresh_db, LIST, {"m": ["ep_vacancies", "ep_vacancy_rate_pct"], "a": None}, analyst
     )
-    assert [e["node"]["value"] for e in member["data"]["observations"]["edges"]] == [5.0, 19.4]
+    nodes = [e["node"] for e in member["data"]["observations"]["edges"]]
+    assert [(n["value"], n["symbol"]) for n in nodes] == [(5.0, None), (None, "c")]
+    # Republished beside the larger numerator, the rate is shown.
+    await publish(fresh_db, publisher, [row("ep_vacancy_rate_pct", "2024/25", 28.6)])
+    member = await run_graphql(
+        fresh_db, LIST, {"m": ["ep_vacancies", "ep_vacancy_rate_pct"], "a": None}, analyst
+    )
+    assert [e["node"]["value"] for e in member["data"]["observations"]["edges"]] == [5.0, 28.6]
 
 
 async def test_concurrent_publishers_get_consecutive_revisions(fresh_db: Database) -> None:
