@@ -2,13 +2,17 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.txt
+PIP_COMPILE_FLAGS := -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint bench init clean
+.PHONY: run test test-fast lint bench init clean lock
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in the lock file (pip-tools), then the project itself.
+$(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -18,6 +22,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# The loop to run while working: no browser, no soak, nothing marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -26,6 +34,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Re-resolve the lock file after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile $(PIP_COMPILE_FLAGS) -o $(LOCK) pyproject.toml
 
 clean:
 	rm -rf $(VENV) var
