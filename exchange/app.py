@@ -16,6 +16,7 @@ from starlette.routing import Route
 from exchange.casestudies.screening import allowed_numbers
 from exchange.db import create_engine, session_factory
 from exchange.http.admission import HttpContext, once, outcome
+from exchange.http.forwarded import ForwardedFor, parse_networks
 from exchange.http.graphql_endpoint import GraphQLParams, Outcome, handle
 from exchange.http.middleware import RequestLog
 from exchange.http.ratelimit import open_limiter
@@ -24,6 +25,7 @@ from exchange.settings import Settings
 from exchange.viewer import Viewer
 from schema.build import build_schema
 from schema.context import Context, Services
+from schema.deadline import execute as execute_with_deadline
 from schema.ids import Signer
 
 log = logging.getLogger("exchange.app")
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     allowed_numbers()  # a malformed EXCHANGE_ALLOWED_PHONE_NUMBERS stops the start, not a save
+    parse_networks(settings.trusted_proxies)  # so does a malformed EXCHANGE_TRUSTED_PROXIES
     engine = create_engine(settings.database_url)
     services = Services(
         settings=settings, sessions=session_factory(engine), signer=Signer(settings.secret_key)
@@ -70,10 +73,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ) -> tuple[dict[str, Any], bool]:
         ctx = Context(services, viewer, request)
         try:
-            result = await schema.execute(
+            result = await execute_with_deadline(
+                schema,
+                ctx,
+                settings.operation_timeout_ms,
                 params.query,
                 variable_values=params.variables,
-                context_value=ctx,
                 operation_name=params.operation_name,
             )
         finally:
@@ -87,10 +92,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async def execute_http(params: GraphQLParams, request: Request) -> Outcome:
             ctx = HttpContext(services, request, authenticate, limiter)
             try:
-                result = await schema.execute(
+                result = await execute_with_deadline(
+                    schema,
+                    ctx,
+                    settings.operation_timeout_ms,
                     params.query,
                     variable_values=params.variables,
-                    context_value=ctx,
                     operation_name=params.operation_name,
                 )
             finally:
@@ -134,7 +141,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestLog), *wiring.middleware(services)],
+        middleware=[
+            # First, so the access log and the budgets see the caller's address.
+            Middleware(ForwardedFor, trusted=settings.trusted_proxies),
+            Middleware(RequestLog),
+            *wiring.middleware(services),
+        ],
     )
     app.state.services = services
     app.state.schema = schema

@@ -22,6 +22,10 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in os.environ.get(name, "").split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -41,7 +45,14 @@ class Settings:
     max_query_cost: int = 1_000
     rate_limit_window: int = 3600
     redis_prefix: str = "dbvx"
+    operation_timeout_ms: int = 5_000  # one GraphQL operation's time limit; 0: none
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the header is ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    # Real pseudonymous figures are shown to others at release times, multiples of this since the
+    # epoch (daily: 00:00 UTC); 0 shows them at once (tests and try-outs only: docs/publishing.md).
+    pseudonym_release_seconds: int = 86_400
     debug: bool = False
+    fast_execution: bool = True  # schema/fast_resolvers.py's shortcut; off: strawberry's own path
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -77,7 +88,11 @@ class Settings:
             max_query_cost=_int("EXCHANGE_MAX_QUERY_COST", 1_000),
             rate_limit_window=_int("EXCHANGE_RATE_LIMIT_WINDOW", 3600),
             redis_prefix=os.environ.get("EXCHANGE_REDIS_PREFIX") or "dbvx",
+            operation_timeout_ms=_int("EXCHANGE_OPERATION_TIMEOUT_MS", 5_000),
+            trusted_proxies=_list("EXCHANGE_TRUSTED_PROXIES"),
+            pseudonym_release_seconds=_int("EXCHANGE_PSEUDONYM_RELEASE_SECONDS", 86_400),
             debug=os.environ.get("EXCHANGE_DEBUG", "") in {"1", "true", "yes"},
+            fast_execution=os.environ.get("EXCHANGE_FAST_EXECUTION", "1") not in {"0", "false"},
         )
 
 

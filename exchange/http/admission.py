@@ -3,8 +3,9 @@
 ``schema/cost.py`` calls ``admit(points)`` after the document has parsed, validated and passed
 the depth, alias, token, page-size and cost limits, so a request refused for its size or shape
 never looks up a token or touches the database. The budget key is the token, or the client
-address for anonymous callers (behind a proxy, run uvicorn with ``--proxy-headers`` and
-``--forwarded-allow-ips`` so that address is the caller's, see docs/deployment.md).
+address for anonymous callers: the connection's peer, or behind a proxy listed in
+``EXCHANGE_TRUSTED_PROXIES`` the address it forwarded (exchange/http/forwarded.py; a client's
+own ``X-Forwarded-For`` is ignored, see docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -81,10 +82,21 @@ def rate_limit_headers(budget: Budget | None) -> dict[str, str]:
 
 
 def outcome(ctx: Context, body: dict[str, Any], request_error: bool) -> Outcome:
+    failure = None
+    if ctx.deadline is not None and ctx.deadline.expired:
+        # It ran and was stopped (schema/deadline.py): not a request error, 504 for clients
+        # that accept application/graphql-response+json.
+        request_error, failure = False, 504
     if isinstance(ctx, HttpContext):
         if ctx.rejected is not None:
             return Outcome(body, request_error, response=ctx.rejected)
         budget = ctx.budget
         status = 429 if budget is not None and not budget.allowed else None
-        return Outcome(body, request_error, status=status, headers=rate_limit_headers(budget))
-    return Outcome(body, request_error)
+        return Outcome(
+            body,
+            request_error,
+            status=status,
+            headers=rate_limit_headers(budget),
+            failure_status=failure,
+        )
+    return Outcome(body, request_error, failure_status=failure)

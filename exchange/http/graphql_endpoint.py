@@ -2,7 +2,8 @@
 
 - POST application/json; GET for queries only (405 with ``Allow: GET, POST`` for a mutation);
 - ``application/graphql-response+json`` when the client accepts it, with 400 for request errors
-  (parse, validation, variables); ``application/json`` for legacy clients with 200;
+  (parse, validation, variables) and 504 for an operation stopped by the time limit (no data:
+  it was abandoned, not partly answered); ``application/json`` for legacy clients with 200;
 - 415 for other request media types, 413 for bodies over the limit, 406 for unacceptable Accept;
 - multipart/form-data: the GraphQL multipart request spec (file uploads), only with a
   ``GraphQL-Preflight`` (or Apollo's) header so a cross-site form cannot post one (400 otherwise).
@@ -57,6 +58,9 @@ class Outcome:
     status: int | None = None  # set to override the status (429 when over budget)
     headers: dict[str, str] = field(default_factory=dict)  # e.g. X-RateLimit-*
     response: Response | None = None  # sent as is (authentication failed)
+    # The operation ran but was abandoned as a whole (504: the time limit): no data, and this
+    # status for application/graphql-response+json; legacy application/json clients get 200.
+    failure_status: int | None = None
 
 
 # The executor authenticates lazily: a request refused for its size or shape runs no SQL at all.
@@ -213,6 +217,8 @@ async def handle(
     status = 200
     if media == GRAPHQL_RESPONSE and not is_batch and outcomes[0].request_error:
         status = 400
+    elif media == GRAPHQL_RESPONSE and not is_batch and outcomes[0].failure_status:
+        status = outcomes[0].failure_status
     headers: dict[str, str] = {}
     for outcome in outcomes:
         headers.update(outcome.headers)

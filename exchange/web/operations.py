@@ -17,8 +17,10 @@ from starlette.requests import Request
 
 from exchange.http.admission import budget_key
 from exchange.web.auth import viewer_for
+from exchange.web.fragments import with_fragments
 from schema.context import Context, Services
 from schema.cost import Admission
+from schema.deadline import execute as execute_with_deadline
 
 OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
 _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{1,60}$")
@@ -83,7 +85,7 @@ def operation_text(name: str) -> str:
     text = path.read_text(encoding="utf-8")
     if not re.search(rf"\b(query|mutation)\s+{name}\b", text):
         raise ValueError(f"{path.name} must define an operation named {name}")
-    return text
+    return with_fragments(text)
 
 
 def operation_names() -> list[str]:
@@ -98,15 +100,17 @@ async def run_operation(
     app = request.app
     ctx = PageContext(app.state.services, viewer, request)
     try:
-        result = await app.state.schema.execute(
+        result = await execute_with_deadline(
+            app.state.schema,
+            ctx,
+            app.state.services.settings.operation_timeout_ms,
             operation_text(name),
             variable_values=variables or {},
-            context_value=ctx,
             operation_name=name,
         )
     finally:
         await ctx.close()
-    errors = [e.formatted for e in result.errors] if result.errors else []
+    errors: list[dict[str, Any]] = [dict(e.formatted) for e in result.errors or ()]
     for error in errors:
         extensions = error.get("extensions") or {}
         if extensions.get("code") == "RATE_LIMITED":

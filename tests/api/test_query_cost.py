@@ -10,7 +10,13 @@ from graphql import parse
 
 from exchange.settings import Settings
 from schema.build import build_schema
-from schema.cost import CostError, estimate
+from schema.cost import (
+    COMPARISON_BASE,
+    COMPARISON_PER_ENTRY,
+    NODES_PER_POINT,
+    CostError,
+    estimate,
+)
 from tests.conftest import Database, run_graphql
 
 
@@ -75,8 +81,10 @@ async def test_cost_is_reported_in_extensions(loaded_db: Database) -> None:
         "{ entries { value authority { name } } } }",
     )
     cost = result["extensions"]["cost"]
-    # comparison 1 + entries 160 + authority 160
-    assert cost == {"requestedQueryCost": 4, "nodes": 321}
+    # comparison 1 + entries 160 + authority 160; the work of ranking all 153 authorities
+    work = COMPARISON_BASE + 153 * COMPARISON_PER_ENTRY
+    points = 1 + (321 + work) // NODES_PER_POINT
+    assert cost == {"requestedQueryCost": points, "nodes": 321, "work": work}
 
 
 async def run_graphql_with_extensions(db: Database, query: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from exchange.http.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from schema.cost import COMPARISON_BASE, COMPARISON_PER_ENTRY, NODES_PER_POINT
 from tests.conftest import ON_CI, Database
 from tests.security.support import (
     GRAPHQL_RESPONSE,
@@ -24,7 +25,10 @@ from tests.security.support import (
 
 REDIS_URL = os.environ.get("EXCHANGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
-# 153 entries + their authorities: 321 nodes, 4 points.
+# 153 entries + their authorities: 321 nodes, plus the work of ranking 153 authorities.
+ENGLAND_WORK = COMPARISON_BASE + 153 * COMPARISON_PER_ENTRY
+ENGLAND_POINTS = 1 + (321 + ENGLAND_WORK) // NODES_PER_POINT
+C = ENGLAND_POINTS
 ENGLAND = (
     '{ comparison(metric: "ehc_plans", period: "2024/25", authority: "869", peers: ENGLAND) '
     "{ peerCount entries { value authority { name } } } }"
@@ -65,11 +69,12 @@ async def test_cost_and_budget_in_extensions_and_headers(loaded_db: Database) ->
         r2 = await client.post("/graphql", json={"query": ENGLAND})
     assert r1.status_code == r2.status_code == 200
     cost = r1.json()["extensions"]["cost"]
-    assert cost["requestedQueryCost"] == 4 and cost["nodes"] == 321
-    assert cost["limit"] == 1000 and cost["remaining"] == 996
+    assert cost["requestedQueryCost"] == C and cost["nodes"] == 321
+    assert cost["work"] == ENGLAND_WORK
+    assert cost["limit"] == 1000 and cost["remaining"] == 1000 - C
     assert r1.headers["x-ratelimit-limit"] == "1000"
-    assert r1.headers["x-ratelimit-remaining"] == "996"
-    assert r2.headers["x-ratelimit-remaining"] == "992"
+    assert r1.headers["x-ratelimit-remaining"] == str(1000 - C)
+    assert r2.headers["x-ratelimit-remaining"] == str(1000 - 2 * C)
     assert int(r1.headers["x-ratelimit-reset"]) == cost["resetAt"]
     assert "retry-after" not in r1.headers
 
@@ -77,8 +82,8 @@ async def test_cost_and_budget_in_extensions_and_headers(loaded_db: Database) ->
 async def test_spent_budget_gives_429_with_retry_after_and_runs_no_sql(
     loaded_db: Database,
 ) -> None:
-    async with app_client(loaded_db, cost_budget_per_hour=10) as client:
-        for expected_remaining in (6, 2):
+    async with app_client(loaded_db, cost_budget_per_hour=2 * C + 2) as client:
+        for expected_remaining in (C + 2, 2):
             r = await client.post("/graphql", json={"query": ENGLAND})
             assert r.status_code == 200
             assert r.headers["x-ratelimit-remaining"] == str(expected_remaining)
@@ -96,7 +101,9 @@ async def test_spent_budget_gives_429_with_retry_after_and_runs_no_sql(
         r = await client.post("/graphql", json={"query": '{ authority(code: "869") { name } }'})
         assert r.status_code == 200 and r.headers["x-ratelimit-remaining"] == "1"
         # A query over the per-query maximum is refused without touching the budget either.
-        async with app_client(loaded_db, cost_budget_per_hour=10, max_query_cost=3) as small:
+        async with app_client(
+            loaded_db, cost_budget_per_hour=2 * C + 2, max_query_cost=C - 1
+        ) as small:
             r = await small.post("/graphql", json={"query": ENGLAND})
             assert error_codes(r.json()) == ["MAX_COST_EXCEEDED"]
             assert "x-ratelimit-remaining" not in r.headers
@@ -133,7 +140,11 @@ async def test_budget_zero_turns_rate_limiting_off(loaded_db: Database) -> None:
     async with app_client(loaded_db, cost_budget_per_hour=0) as client:
         r = await client.post("/graphql", json={"query": ENGLAND})
     assert r.status_code == 200 and "x-ratelimit-limit" not in r.headers
-    assert r.json()["extensions"]["cost"] == {"requestedQueryCost": 4, "nodes": 321}
+    assert r.json()["extensions"]["cost"] == {
+        "requestedQueryCost": C,
+        "nodes": 321,
+        "work": ENGLAND_WORK,
+    }
 
 
 async def test_the_window_resets() -> None:
@@ -156,10 +167,14 @@ async def test_memory_limiter_forgets_least_recent_keys_first() -> None:
 async def test_redis_budget_is_shared_by_two_app_instances(
     loaded_db: Database, redis_prefix: str
 ) -> None:
-    settings = {"redis_url": REDIS_URL, "redis_prefix": redis_prefix, "cost_budget_per_hour": 10}
+    settings = {
+        "redis_url": REDIS_URL,
+        "redis_prefix": redis_prefix,
+        "cost_budget_per_hour": 2 * C + 2,
+    }
     async with app_client(loaded_db, **settings) as a, app_client(loaded_db, **settings) as b:
         r = await a.post("/graphql", json={"query": ENGLAND})
-        assert r.headers["x-ratelimit-remaining"] == "6"
+        assert r.headers["x-ratelimit-remaining"] == str(C + 2)
         r = await b.post("/graphql", json={"query": ENGLAND})
         assert r.headers["x-ratelimit-remaining"] == "2"
         r = await a.post("/graphql", json={"query": ENGLAND})
@@ -193,16 +208,18 @@ async def test_unreachable_redis_serves_requests_and_fails_readiness(loaded_db: 
 async def test_officer_pages_draw_on_the_same_budget_as_the_api(loaded_db: Database) -> None:
     """A page runs its GraphQL operations in-process: they are charged to the caller's budget
     (the client address here), so pages are no way around the API's rate limit."""
-    async with app_client(loaded_db, cost_budget_per_hour=300) as client:
+    budget = 1500  # a dashboard costs a few hundred points: its trends read every period
+    async with app_client(loaded_db, cost_budget_per_hour=budget) as client:
         before = await client.post("/graphql", json={"query": "{ metrics { code } }"})
         remaining = int(before.headers["x-ratelimit-remaining"])
         page = await client.get("/authorities/869", headers={"accept": "text/html"})
         assert page.status_code == 200
         after = await client.post("/graphql", json={"query": "{ metrics { code } }"})
-        spent_by_page = remaining - int(after.headers["x-ratelimit-remaining"]) - 1
+        own = after.json()["extensions"]["cost"]["requestedQueryCost"]
+        spent_by_page = remaining - int(after.headers["x-ratelimit-remaining"]) - own
         assert spent_by_page > 0
         refused = None
-        for _ in range(300 // spent_by_page + 2):
+        for _ in range(budget // spent_by_page + 2):
             response = await client.get("/authorities/869", headers={"accept": "text/html"})
             if response.status_code != 200:
                 refused = response

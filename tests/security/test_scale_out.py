@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import Database, make_database, require_backend
 from tests.security.procs import serve, server_env
 from tests.security.support import bearer, make_token
+from tests.security.test_rate_limits import ENGLAND_POINTS as C
 from tests.security.test_rate_limits import REDIS_URL, _redis_or_skip
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ def env_for(db: Database, tmp: Path, prefix: str, **extra: str) -> dict[str, str
     settings = {
         "EXCHANGE_REDIS_URL": REDIS_URL,
         "EXCHANGE_REDIS_PREFIX": prefix,
-        "EXCHANGE_COST_BUDGET_PER_HOUR": "20",
+        "EXCHANGE_COST_BUDGET_PER_HOUR": str(5 * C),
         **extra,
     }
     return server_env(db.url, tmp, **settings)
@@ -63,13 +64,13 @@ async def test_two_processes_share_rate_limits_and_read_consistently(
         serve(env, tmp_path / "b.log") as b,
     ):
         async with httpx.AsyncClient(timeout=30) as client:
-            # One budget of 20 points: 4 points a comparison, whichever process answers.
+            # One budget of five comparisons' points, whichever process answers.
             remaining = []
             for server in (a, b, a, b, a):
                 r = await client.post(server.url + "/graphql", json={"query": ENGLAND})
                 assert r.status_code == 200, r.text
                 remaining.append(int(r.headers["x-ratelimit-remaining"]))
-            assert remaining == [16, 12, 8, 4, 0]
+            assert remaining == [4 * C, 3 * C, 2 * C, C, 0]
             for server in (a, b):
                 r = await client.post(server.url + "/graphql", json={"query": ENGLAND})
                 assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
@@ -137,7 +138,7 @@ async def test_two_processes_share_rate_limits_and_read_consistently(
 
 async def test_serve_with_two_workers(pg_db: Database, tmp_path: Path) -> None:
     prefix = f"dbvx-workers-{uuid.uuid4().hex[:8]}"
-    env = env_for(pg_db, tmp_path / "data", prefix, EXCHANGE_COST_BUDGET_PER_HOUR="1000")
+    env = env_for(pg_db, tmp_path / "data", prefix, EXCHANGE_COST_BUDGET_PER_HOUR=str(20 * C))
     with serve(env, tmp_path / "w.log", workers=2) as server:
         async with httpx.AsyncClient(timeout=30) as client:
             seen = []
@@ -145,5 +146,5 @@ async def test_serve_with_two_workers(pg_db: Database, tmp_path: Path) -> None:
                 r = await client.post(server.url + "/graphql", json={"query": ENGLAND})
                 assert r.status_code == 200
                 seen.append(int(r.headers["x-ratelimit-remaining"]))
-        assert seen == [1000 - 4 * (i + 1) for i in range(12)]  # one budget across workers
+        assert seen == [20 * C - C * (i + 1) for i in range(12)]  # one budget across workers
         assert server.stop() in (0, -signal.SIGTERM)
