@@ -181,7 +181,7 @@ def render(results: dict[str, Any]) -> str:
         "trivial-query floor: the ≥ 0.5 throughput ratio and the ≤ 3 ms overhead aims are out of",
         "reach in-process without caching whole responses. What `make bench` work removed on the",
         "way (see git history of schema/build.py, schema/fast_resolvers.py,",
-        "exchange/observations/versioning.py):",
+        "exchange/dataversion.py):",
         "",
         "- validation ran on every request: the depth and alias limiters built a new rule class",
         "  per request, so strawberry's ValidationCache never hit (~10 ms a request);",

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from exchange import dataversion
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -98,8 +100,16 @@ async def end_read(session: AsyncSession) -> None:
         await session.commit()
 
 
+class ExchangeSession(Session):
+    """The ORM session under every AsyncSession that ``session_factory`` makes: the data-version
+    listeners are registered on this class, not on every Session of the process."""
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    dataversion.listen(ExchangeSession)  # every committed write raises the data version
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, sync_session_class=ExchangeSession
+    )
 
 
 @asynccontextmanager

@@ -10,7 +10,6 @@ from exchange.casestudies.models import (
 )
 from exchange.db import Base
 from exchange.metrics.models import Metric
-from exchange.observations import versioning  # noqa: F401  (registers the data-version listeners)
 from exchange.observations.models import DataVersion, Observation, ObservationRevision
 from exchange.peergroups.models import PeerGroup, PeerGroupMember
 from exchange.periods.models import Period

@@ -4,6 +4,7 @@ import strawberry
 
 from exchange.authorities import repository
 from exchange.authorities.models import Authority as AuthorityModel
+from exchange.comparison.reference import AuthorityRef
 from exchange.errors import InvalidInput
 from schema import relay
 from schema.context import Info
@@ -13,11 +14,16 @@ from schema.node import Node
 
 @strawberry.type(description="An English local authority with education duties.")
 class Authority(Node):
-    model: strawberry.Private[AuthorityModel]
+    model: strawberry.Private[AuthorityModel | AuthorityRef]  # a row, or the cached copy
 
     @strawberry.field(description="Opaque global ID, usable with node(id:).")
     def id(self, info: Info) -> strawberry.ID:
         return strawberry.ID(info.context.signer.global_id("Authority", self.model.la_code))
+
+    @classmethod
+    async def resolve_node(cls, info: Info, key: str) -> Authority | None:
+        found = await info.context.read(lambda s: repository.get_by_code(s, key))
+        return cls(model=found) if found else None
 
     @strawberry.field(description="DfE 3-digit local authority code, e.g. 869.")
     def la_code(self) -> str:

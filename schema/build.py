@@ -16,15 +16,19 @@ from strawberry.tools import merge_types
 from exchange.settings import Settings
 from schema import audit as audit_api
 from schema import authorities as authorities_api
-from schema import case_studies as case_studies_api
 from schema import comparison as comparison_api
-from schema import fast_resolvers, node_resolver, relay
+from schema import fast_resolvers, relay
 from schema import metrics as metrics_api
 from schema import node as node_api
 from schema import observations as observations_api
 from schema import peer_groups as peer_groups_api
 from schema import publishing as publishing_api
 from schema import viewer as viewer_api
+from schema.case_studies import improvers as improvers_api
+from schema.case_studies import mutations as case_study_mutations
+from schema.case_studies import search as case_study_search
+from schema.case_studies import types as case_studies_api
+from schema.case_studies import vocabulary as case_study_vocabulary
 from schema.cost import QueryCost
 from schema.errors import DomainErrors, QuietSchema
 
@@ -54,7 +58,7 @@ class CoreQuery:
         resolver=comparison_api.trend,
         description="An authority's series beside its peer median, England and region.",
     )
-    node: node_api.Node | None = strawberry.field(resolver=node_resolver.resolve_node)
+    node: node_api.Node | None = strawberry.field(resolver=node_api.resolve_node)
 
 
 # Each domain module contributes its own root fields; the API mirrors the domain folders.
@@ -64,12 +68,15 @@ QUERY_TYPES: tuple[type, ...] = (
     publishing_api.PublishingQuery,
     peer_groups_api.PeerGroupQuery,
     audit_api.AuditQuery,
+    case_study_search.CaseStudySearchQuery,
     case_studies_api.CaseStudyQuery,
+    improvers_api.ImproversQuery,
+    case_study_vocabulary.CaseStudyVocabularyQuery,
 )
 MUTATION_TYPES: tuple[type, ...] = (
     publishing_api.PublishingMutation,
     peer_groups_api.PeerGroupMutation,
-    case_studies_api.CaseStudyMutation,
+    case_study_mutations.CaseStudyMutation,
 )
 EXTRA_TYPES: list[type] = [
     authorities_api.Authority,
@@ -77,6 +84,15 @@ EXTRA_TYPES: list[type] = [
     peer_groups_api.PeerGroup,
     case_studies_api.CaseStudy,
 ]
+
+
+# The settings build_schema reads: one schema serves every Settings that agree on these (the
+# tests cache schemas by schema_key; tests/api/test_fast_execution.py checks the list).
+SCHEMA_SETTINGS = ("max_depth", "max_aliases", "max_tokens", "max_query_cost", "fast_execution")
+
+
+def schema_key(settings: Settings) -> tuple[object, ...]:
+    return tuple(getattr(settings, name) for name in SCHEMA_SETTINGS)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -102,5 +118,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             DomainErrors,
         ],
     )
-    fast_resolvers.install(schema)
+    if settings.fast_execution:  # EXCHANGE_FAST_EXECUTION=0: strawberry's own path everywhere
+        fast_resolvers.install(schema)
     return schema

@@ -6,8 +6,8 @@ import strawberry
 
 from exchange.authorities.models import Authority as AuthorityModel
 from exchange.comparison import service
-from exchange.disclosure import Disclosed
 from exchange.errors import InvalidInput, NotFound
+from exchange.observations.disclosure import Disclosed
 from exchange.peergroups import service as peergroups
 from schema.authorities import Authority
 from schema.context import Info

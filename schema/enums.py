@@ -1,16 +1,38 @@
+"""The API's shared enums. Where the domain has the vocabulary, it is the domain's enum, exposed
+here under its API name (the values stay the domain's codes)."""
+
 from __future__ import annotations
 
 from enum import Enum
 
 import strawberry
 
+from exchange.authorities.vocab import AuthorityType, PeerGroup
+from exchange.observations.models import AreaLevel, Visibility
 
-@strawberry.enum(description="Kind of local authority.")
-class AuthorityType(Enum):
-    COUNTY = "county"
-    UNITARY = "unitary"
-    METROPOLITAN_DISTRICT = "metropolitan_district"
-    LONDON_BOROUGH = "london_borough"
+__all__ = [
+    "AreaLevel",
+    "AuthorityType",
+    "Direction",
+    "PeerGroup",
+    "PeriodKind",
+    "Polarity",
+    "Unit",
+    "ViewerRole",
+    "Visibility",
+]
+
+strawberry.enum(AuthorityType, description="Kind of local authority.")
+strawberry.enum(
+    PeerGroup,
+    description="The authorities a subject is compared with (the "
+    "subject is never in its own group).",
+)
+strawberry.enum(AreaLevel)
+strawberry.enum(
+    Visibility,
+    description="Who may see a figure: PUBLIC (anyone, no token) or MEMBERS (any valid token).",
+)
 
 
 @strawberry.enum
@@ -37,17 +59,6 @@ class PeriodKind(Enum):
 
 
 @strawberry.enum(
-    description="The authorities a subject is compared with (the "
-    "subject is never in its own group)."
-)
-class PeerGroup(Enum):
-    STATISTICAL_NEIGHBOURS = "STATISTICAL_NEIGHBOURS"
-    REGION = "REGION"
-    AUTHORITY_TYPE = "AUTHORITY_TYPE"
-    ENGLAND = "ENGLAND"
-
-
-@strawberry.enum(
     description=(
         "Direction of travel; polar metrics say IMPROVING/WORSENING, "
         "neutral ones INCREASING/DECREASING."
@@ -60,21 +71,6 @@ class Direction(Enum):
     DECREASING = "DECREASING"
     NO_CHANGE = "NO_CHANGE"
     NOT_COMPARABLE = "NOT_COMPARABLE"
-
-
-@strawberry.enum
-class AreaLevel(Enum):
-    NATIONAL = "national"
-    REGIONAL = "regional"
-    LOCAL_AUTHORITY = "local_authority"
-
-
-@strawberry.enum(
-    description="Who may see a figure: PUBLIC (anyone, no token) or MEMBERS (any valid token)."
-)
-class Visibility(Enum):
-    PUBLIC = "public"
-    MEMBERS = "members"
 
 
 @strawberry.enum(description="What the presented token may do.")

@@ -1,34 +1,73 @@
-"""DataLoaders, created per request so nothing cached outlives the viewer who asked."""
+"""DataLoaders, created per request so nothing cached outlives the viewer who asked.
+
+``info.context.loaders.<name>`` builds its DataLoader on first use and keeps it for the rest of
+the request (Saleor's per-context key): a request that never reads a period never makes the
+period loader. The case-study loaders are reached as ``info.context.loaders.case_studies.<name>``.
+
+The loaders need only what :class:`Reads` names, so this module never imports
+``schema.context`` (an import-linter contract holds that direction): the context builds the
+loaders, never the other way round.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property, lru_cache
+from typing import Protocol, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from exchange import pseudonyms
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.casestudies import outcomes, service
+from exchange.casestudies.models import CaseStudy, CaseStudyOutcomeLink
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.periods import repository as periods
 from exchange.periods.models import Period
-from schema.case_study_loaders import CaseStudyLoaders
+from exchange.settings import Settings
+from exchange.viewer import Viewer
 
-if TYPE_CHECKING:
-    from schema.context import Context
+T = TypeVar("T")
+
+
+class Reads(Protocol):
+    """What a loader needs of the request's context (schema.context.Context provides it)."""
+
+    @property
+    def viewer(self) -> Viewer: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    async def read(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T: ...
 
 
 class Loaders:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Reads) -> None:
         self._ctx = ctx
-        self.authority = DataLoader[int, Authority | None](self._authorities)
-        self.neighbours = DataLoader[int, list[tuple[StatisticalNeighbour, Authority]]](
-            self._neighbours
-        )
-        self.metric = DataLoader[int, Metric | None](self._metrics)
-        self.period = DataLoader[int, Period | None](self._periods)
-        self.case_studies = CaseStudyLoaders(ctx)
+
+    @cached_property
+    def authority(self) -> DataLoader[int, Authority | None]:
+        return DataLoader(self._authorities)
+
+    @cached_property
+    def neighbours(self) -> DataLoader[int, list[tuple[StatisticalNeighbour, Authority]]]:
+        return DataLoader(self._neighbours)
+
+    @cached_property
+    def metric(self) -> DataLoader[int, Metric | None]:
+        return DataLoader(self._metrics)
+
+    @cached_property
+    def period(self) -> DataLoader[int, Period | None]:
+        return DataLoader(self._periods)
+
+    @cached_property
+    def case_studies(self) -> CaseStudyLoaders:
+        return CaseStudyLoaders(self._ctx)
 
     async def _authorities(self, ids: Sequence[int]) -> list[Authority | None]:
         rows = await self._ctx.read(lambda s: authorities.get_many(s, ids))
@@ -48,3 +87,56 @@ class Loaders:
     async def _periods(self, ids: Sequence[int]) -> list[Period | None]:
         found = await self._ctx.read(lambda s: periods.get_many(s, ids))
         return [found.get(i) for i in ids]
+
+
+# -- case studies ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _pseudonymiser(secret: str) -> pseudonyms.Pseudonymiser:
+    return pseudonyms.Pseudonymiser(secret)
+
+
+class CaseStudyLoaders:
+    """Each batches a whole page's worth of lookups into a fixed number of statements: the
+    outcome links of every case study on a page, their figures, their authors, and the case
+    studies linked to each (authority, metric) of an improvers list."""
+
+    def __init__(self, ctx: Reads) -> None:
+        self._ctx = ctx
+
+    @cached_property
+    def links(self) -> DataLoader[int, list[CaseStudyOutcomeLink]]:
+        return DataLoader(self._links)
+
+    @cached_property
+    def outcome(self) -> DataLoader[outcomes.OutcomeKey, outcomes.Outcome]:
+        return DataLoader(self._outcomes)
+
+    @cached_property
+    def author(self) -> DataLoader[CaseStudy, service.Author]:
+        return DataLoader(self._authors, cache_key_fn=lambda c: c.id)
+
+    @cached_property
+    def linked(self) -> DataLoader[tuple[int, int], list[CaseStudy]]:
+        return DataLoader(self._linked)
+
+    @property
+    def pseudonymiser(self) -> pseudonyms.Pseudonymiser:
+        return _pseudonymiser(self._ctx.settings.secret_key)
+
+    async def _links(self, ids: Sequence[int]) -> list[list[CaseStudyOutcomeLink]]:
+        found = await self._ctx.read(lambda s: service.links(s, ids))
+        return [found.get(i, []) for i in ids]
+
+    async def _outcomes(self, keys: Sequence[outcomes.OutcomeKey]) -> list[outcomes.Outcome]:
+        viewer = self._ctx.viewer
+        return await self._ctx.read(lambda s: outcomes.resolve(s, viewer, keys))
+
+    async def _authors(self, rows: Sequence[CaseStudy]) -> list[service.Author]:
+        viewer = self._ctx.viewer
+        return await self._ctx.read(lambda s: service.authors(s, viewer, rows, self.pseudonymiser))
+
+    async def _linked(self, keys: Sequence[tuple[int, int]]) -> list[list[CaseStudy]]:
+        found = await self._ctx.read(lambda s: service.linked_to(s, keys))
+        return [found.get(k, []) for k in keys]

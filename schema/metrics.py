@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
+from exchange.comparison.reference import MetricRef, PeriodRef
 from exchange.metrics import repository
 from exchange.metrics.models import Metric as MetricModel
 from exchange.periods.models import Period as PeriodModel
@@ -11,7 +12,7 @@ from schema.enums import PeriodKind, Polarity, Unit
 
 @strawberry.type(description="A measure in the catalogue, e.g. ehc_plans.")
 class Metric:
-    model: strawberry.Private[MetricModel]
+    model: strawberry.Private[MetricModel | MetricRef]  # a row, or the cached copy
 
     @strawberry.field(description="Stable snake_case code.")
     def code(self) -> str:
@@ -68,7 +69,7 @@ class Metric:
 
 @strawberry.type(description="An EES period with its public label (2024/25, 2024, 2023-24).")
 class Period:
-    model: strawberry.Private[PeriodModel]
+    model: strawberry.Private[PeriodModel | PeriodRef]  # a row, or the cached copy
 
     @strawberry.field(
         description="Public label: 2024/25 (academic), 2024 (calendar), 2023-24 (financial)."

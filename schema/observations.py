@@ -22,6 +22,12 @@ class Observation(Node):
             info.context.signer.global_id("Observation", self.shown.observation.public_id)
         )
 
+    @classmethod
+    async def resolve_node(cls, info: Info, key: str) -> Observation | None:
+        ctx = info.context
+        shown = await ctx.read(lambda s: service.get_shown(s, ctx.viewer, key, pseudonymiser(info)))
+        return cls(shown=shown) if shown else None
+
     @strawberry.field
     def metric(self) -> Metric:
         return Metric(model=self.shown.metric)

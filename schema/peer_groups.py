@@ -7,12 +7,20 @@ from datetime import datetime
 
 import strawberry
 
-from exchange.errors import DomainError, InvalidInput
+from exchange.errors import DomainError, InvalidInput, NotFound
 from exchange.peergroups import service
+from exchange.peergroups.errors import PeerGroupErrorCode
 from schema.authorities import Authority
 from schema.context import Info
 from schema.node import Node
 from schema.user_errors import UserError
+
+strawberry.enum(PeerGroupErrorCode, description="Why a custom peer group was refused.")
+
+
+@strawberry.type(description="Why a custom peer group was refused. Nothing is stored when any is.")
+class PeerGroupError(UserError):
+    code: PeerGroupErrorCode = strawberry.field(description="Stable machine-readable code.")
 
 
 @strawberry.type(
@@ -25,6 +33,12 @@ class PeerGroup(Node):
     @strawberry.field(description="Pass it to comparison(peerGroup:) or trend(peerGroup:).")
     def id(self, info: Info) -> strawberry.ID:
         return strawberry.ID(info.context.signer.global_id("PeerGroup", self.group.group.public_id))
+
+    @classmethod
+    async def resolve_node(cls, info: Info, key: str) -> PeerGroup | None:
+        ctx = info.context
+        found = await ctx.read(lambda s: service.get(s, ctx.viewer, key))
+        return cls(group=found) if found else None
 
     @strawberry.field
     def name(self) -> str:
@@ -48,7 +62,7 @@ class CreatePeerGroupInput:
 @strawberry.type
 class CreatePeerGroupPayload:
     peer_group: PeerGroup | None
-    user_errors: list[UserError]
+    user_errors: list[PeerGroupError]
 
 
 @strawberry.input
@@ -59,7 +73,7 @@ class DeletePeerGroupInput:
 @strawberry.type
 class DeletePeerGroupPayload:
     deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    user_errors: list[PeerGroupError]
 
 
 async def create_peer_group(info: Info, input: CreatePeerGroupInput) -> CreatePeerGroupPayload:
@@ -73,7 +87,8 @@ async def create_peer_group(info: Info, input: CreatePeerGroupInput) -> CreatePe
     return CreatePeerGroupPayload(
         peer_group=PeerGroup(group=group) if group else None,
         user_errors=[
-            UserError(field=e.field, code=e.code, message=e.message, index=e.index) for e in errors
+            PeerGroupError(field=e.field, code=e.code, message=e.message, index=e.index)
+            for e in errors
         ],
     )
 
@@ -92,7 +107,7 @@ async def delete_peer_group(info: Info, input: DeletePeerGroupInput) -> DeletePe
     try:
         if key is None:
             service.require_owner(ctx.viewer)
-            raise DomainError("no peer group with this id", code="NOT_FOUND", field="id")
+            raise NotFound("no peer group with this id", field="id")
         async with ctx.unit_of_work() as session:
             await service.delete(session, ctx.viewer, key)
     except DomainError as exc:
@@ -100,7 +115,11 @@ async def delete_peer_group(info: Info, input: DeletePeerGroupInput) -> DeletePe
             raise
         return DeletePeerGroupPayload(
             deleted_id=None,
-            user_errors=[UserError(field=exc.field, code=exc.code, message=exc.message)],
+            user_errors=[
+                PeerGroupError(
+                    field=exc.field, code=PeerGroupErrorCode(exc.code), message=exc.message
+                )
+            ],
         )
     return DeletePeerGroupPayload(deleted_id=input.id, user_errors=[])
 
@@ -108,12 +127,6 @@ async def delete_peer_group(info: Info, input: DeletePeerGroupInput) -> DeletePe
 async def peer_groups(info: Info) -> list[PeerGroup]:
     ctx = info.context
     return [PeerGroup(group=g) for g in await ctx.read(lambda s: service.mine(s, ctx.viewer))]
-
-
-async def resolve_peer_group_node(info: Info, key: str) -> PeerGroup | None:
-    ctx = info.context
-    found = await ctx.read(lambda s: service.get(s, ctx.viewer, key))
-    return PeerGroup(group=found) if found else None
 
 
 @strawberry.type

@@ -12,10 +12,12 @@ from strawberry.file_uploads import Upload
 from exchange.errors import DomainError, InvalidInput
 from exchange.observations import service as observation_service
 from exchange.observations.models import Observation as ObservationModel
-from exchange.publishing import csvfile
+from exchange.publishing import csvfile, validation
 from exchange.publishing import service as publishing
+from exchange.publishing.errors import PublishErrorCode
 from exchange.publishing.retry import with_retries
-from exchange.publishing.service import PublishResult, RowError, RowInput
+from exchange.publishing.rows import RowError, RowInput
+from exchange.publishing.service import PublishResult
 from exchange.tokens import scopes
 from schema.context import Info
 from schema.enums import Visibility
@@ -24,6 +26,18 @@ from schema.pseudonyms import pseudonymiser
 from schema.user_errors import UserError
 
 MAX_UPLOAD_BYTES = 2_000_000
+
+strawberry.enum(
+    PublishErrorCode,
+    description="Why a figure, a CSV file or a withdrawal was refused (docs/publishing.md).",
+)
+
+
+@strawberry.type(
+    description="Why a publication or a withdrawal was refused. Nothing is stored when any is."
+)
+class PublishError(UserError):
+    code: PublishErrorCode = strawberry.field(description="Stable machine-readable code.")
 
 
 @strawberry.input(description="One figure to publish for your own authority.")
@@ -93,12 +107,12 @@ class PublishObservationsPayload:
         return self.result.unchanged
 
     @strawberry.field
-    def user_errors(self) -> list[UserError]:
+    def user_errors(self) -> list[PublishError]:
         return [_user_error(e) for e in self.result.errors]
 
 
-def _user_error(e: RowError) -> UserError:
-    return UserError(field=e.field, code=e.code, message=e.message, index=e.index, line=e.line)
+def _user_error(e: RowError) -> PublishError:
+    return PublishError(field=e.field, code=e.code, message=e.message, index=e.index, line=e.line)
 
 
 @strawberry.input
@@ -109,7 +123,7 @@ class WithdrawObservationInput:
 @strawberry.type
 class WithdrawObservationPayload:
     observation: Observation | None
-    user_errors: list[UserError]
+    user_errors: list[PublishError]
 
 
 @strawberry.type(description="One revision of a figure, after disclosure control.")
@@ -179,15 +193,15 @@ async def publish_observations(
     info: Info, input: PublishObservationsInput
 ) -> PublishObservationsPayload:
     ctx = info.context
-    if len(input.observations) > publishing.MAX_ROWS:
-        publishing.require_publisher(ctx.viewer)
+    if len(input.observations) > validation.MAX_ROWS:
+        validation.require_publisher(ctx.viewer)
         too_many = PublishResult(
             errors=[
                 RowError(
                     None,
                     "observations",
-                    "TOO_MANY_ROWS",
-                    f"{len(input.observations)} rows: at most {publishing.MAX_ROWS} per call",
+                    PublishErrorCode.TOO_MANY_ROWS,
+                    f"{len(input.observations)} rows: at most {validation.MAX_ROWS} per call",
                 )
             ]
         )
@@ -211,13 +225,13 @@ async def publish_observations_csv(
     info: Info, input: PublishObservationsCsvInput
 ) -> PublishObservationsPayload:
     ctx = info.context
-    publishing.require_publisher(ctx.viewer)
+    validation.require_publisher(ctx.viewer)
     data = await _read_upload(input.file)
     rows, file_errors = csvfile.read_rows(data)
 
     async def work(session: Any) -> PublishResult:
         if file_errors:
-            _, more, _ = await publishing.validate(
+            _, more, _ = await validation.validate(
                 session, ctx.viewer, rows, pseudonymous=input.pseudonymous
             )
             merged = sorted(file_errors + more, key=lambda e: (e.line or 0, e.code))
@@ -243,10 +257,14 @@ async def _read_upload(file: Any) -> bytes:
         raw = file.read(MAX_UPLOAD_BYTES + 1)
         data = await raw if hasattr(raw, "__await__") else raw
     else:
-        raise InvalidInput("file", "send the CSV as a multipart file upload", "NOT_A_FILE")
+        raise InvalidInput(
+            "file", "send the CSV as a multipart file upload", PublishErrorCode.NOT_A_FILE
+        )
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(
-            "file", f"the file is over {MAX_UPLOAD_BYTES:,} bytes: split it", "FILE_TOO_LARGE"
+            "file",
+            f"the file is over {MAX_UPLOAD_BYTES:,} bytes: split it",
+            PublishErrorCode.FILE_TOO_LARGE,
         )
     return bytes(data)
 
@@ -265,8 +283,10 @@ async def withdraw_observation(
     ctx = info.context
     scopes.require_token(ctx.viewer)  # the one top-level UNAUTHENTICATED error
     key = _observation_key(info, input.id)
-    missing = UserError(
-        field="id", code="NOT_FOUND", message="no observation you can withdraw has this id"
+    missing = PublishError(
+        field="id",
+        code=PublishErrorCode.NOT_FOUND,
+        message="no observation you can withdraw has this id",
     )
     if key is None:
         return WithdrawObservationPayload(observation=None, user_errors=[missing])
@@ -279,7 +299,11 @@ async def withdraw_observation(
             raise
         return WithdrawObservationPayload(
             observation=None,
-            user_errors=[UserError(field=exc.field or "id", code=exc.code, message=exc.message)],
+            user_errors=[
+                PublishError(
+                    field=exc.field or "id", code=PublishErrorCode(exc.code), message=exc.message
+                )
+            ],
         )
     shown = await ctx.read(
         lambda s: observation_service.get_shown(

@@ -1,4 +1,9 @@
-"""The error type every mutation payload carries (Shopify/GitHub style ``userErrors``)."""
+"""The error type mutation payloads carry (Shopify/GitHub style ``userErrors``).
+
+Each mutation domain has its own error type, Saleor style: a subclass of ``UserError`` whose
+``code`` is that domain's enum (``exchange/<domain>/errors.py``, exposed with ``strawberry.enum``),
+so a client finds every code in the schema. The wire values are the codes themselves.
+"""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from exchange.casestudies import service
 from exchange.metrics import repository as metrics
 from exchange.observations import repository as observations
 from exchange.periods.labels import PeriodKey
-from exchange.tokens.scopes import role_viewer
+from exchange.viewer import role_viewer
 
 SEED = 20250214
 COUNT = 320

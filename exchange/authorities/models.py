@@ -3,9 +3,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from exchange.authorities.vocab import AuthorityType
 from exchange.db import Base
 
-AUTHORITY_TYPES = ("county", "unitary", "metropolitan_district", "london_borough")
+AUTHORITY_TYPES = tuple(t.value for t in AuthorityType)
 
 
 class Authority(Base):

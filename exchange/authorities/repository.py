@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.authorities.vocab import PeerGroup
 
 
 async def get_by_code(session: AsyncSession, code: str) -> Authority | None:
@@ -71,17 +72,17 @@ async def neighbours_of(
 
 async def peer_ids(session: AsyncSession, subject: Authority, group: str) -> list[int]:
     """Members of a named peer group, the subject excluded (as DfE's LAIT does)."""
-    if group == "STATISTICAL_NEIGHBOURS":
+    if group == PeerGroup.STATISTICAL_NEIGHBOURS:
         stmt = (
             select(StatisticalNeighbour.neighbour_id)
             .where(StatisticalNeighbour.authority_id == subject.id)
             .order_by(StatisticalNeighbour.rank)
         )
-    elif group == "REGION":
+    elif group == PeerGroup.REGION:
         stmt = select(Authority.id).where(Authority.region_code == subject.region_code)
-    elif group == "AUTHORITY_TYPE":
+    elif group == PeerGroup.AUTHORITY_TYPE:
         stmt = select(Authority.id).where(Authority.type == subject.type)
-    elif group == "ENGLAND":
+    elif group == PeerGroup.ENGLAND:
         stmt = select(Authority.id)
     else:  # pragma: no cover - the GraphQL enum makes this unreachable
         raise ValueError(group)

@@ -9,8 +9,9 @@ A pseudonymous case study never shows its author's own figures (or its neighbour
 identify it) to anyone but its author: matching the figures against published DfE data would
 name the authority. Its links show England's median change instead.
 
-Every value goes through exchange.disclosure; pseudonymous figures are treated as missing here
-(except for their own publisher), so no named authority's series is completed from one.
+Every value goes through exchange.observations.disclosure; pseudonymous figures are treated as
+missing here (except for their own publisher), so no named authority's series is completed from
+one.
 
 Demo figures never meet real ones: each period is read from one dataset (the real figures where
 any named real figure of the metric exists for it, the demo ones otherwise), a real case study's
@@ -28,25 +29,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
+from exchange.authorities.vocab import PeerGroup
 from exchange.comparison import semantics
+from exchange.comparison.reference import AuthorityRef, MetricRef, PeriodRef
 from exchange.comparison.service import (
     peer_members,
     resolve_authority,
     resolve_metric,
     resolve_period,
 )
-from exchange.disclosure import MISSING, Disclosed, disclose
 from exchange.errors import DomainError, InvalidInput
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.observations import repository as observations
+from exchange.observations.disclosure import MISSING, Disclosed, Rules, disclose
 from exchange.observations.models import Observation
 from exchange.observations.repository import ShownPseudonyms
-from exchange.periods.models import Period
 from exchange.viewer import Viewer
-
-STATISTICAL_NEIGHBOURS = "STATISTICAL_NEIGHBOURS"
-ENGLAND = "ENGLAND"
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def _change(a: float | None, b: float | None) -> float | None:
 
 
 def _shown(
-    obs: Observation | None, metric: Metric, viewer: Viewer, numerator: Observation | None
+    obs: Observation | None, metric: Rules, viewer: Viewer, numerator: Observation | None
 ) -> Disclosed:
     if obs is not None and obs.pseudonymous and not viewer.owns(obs.authority_id):
         return MISSING
@@ -91,7 +90,7 @@ class _Series:
     """Observations of one metric for some authorities and periods, plus rate numerators, each
     period from one dataset."""
 
-    def __init__(self, metric: Metric) -> None:
+    def __init__(self, metric: Metric | MetricRef) -> None:
         self.metric = metric
         self.values: dict[tuple[int, int | None, bool], Observation] = {}
         self.numerators: dict[tuple[int, int | None, bool], Observation] = {}
@@ -174,7 +173,11 @@ def _peer_verb(change: float, unit: str) -> str:
 def summarise(
     change: float | None, peer_change: float | None, peer_group: str, unit: str
 ) -> str | None:
-    group = "statistical neighbours" if peer_group == STATISTICAL_NEIGHBOURS else "England's median"
+    group = (
+        "statistical neighbours"
+        if peer_group == PeerGroup.STATISTICAL_NEIGHBOURS
+        else "England's median"
+    )
     if change is None:
         if peer_change is None:
             return None
@@ -209,8 +212,8 @@ async def resolve(
             wanted_authorities[k.metric_id] |= set(everyone)
         else:
             wanted_authorities[k.metric_id] |= {k.authority_id, *neighbours.get(k.authority_id, [])}
-    for metric_id, metric in by_metric.items():
-        s = series[metric_id] = _Series(metric)
+    for metric_id, found in by_metric.items():
+        s = series[metric_id] = _Series(found)
         await s.load(
             session,
             viewer,
@@ -223,11 +226,11 @@ async def resolve(
         metric = s.metric
         if k.withheld:
             baseline = follow_up = Disclosed(None, None)
-            peers, group = everyone, ENGLAND
+            peers, group = everyone, PeerGroup.ENGLAND
         else:
             baseline = s.value(viewer, k.baseline_period_id, k.authority_id, allow_demo=k.demo)
             follow_up = s.value(viewer, k.follow_up_period_id, k.authority_id, allow_demo=k.demo)
-            peers, group = neighbours.get(k.authority_id, []), STATISTICAL_NEIGHBOURS
+            peers, group = neighbours.get(k.authority_id, []), PeerGroup.STATISTICAL_NEIGHBOURS
         comparable = s.comparable(k.baseline_period_id, k.follow_up_period_id)
         changes = [
             c
@@ -281,10 +284,10 @@ class ImproverEntry:
 
 @dataclass(frozen=True)
 class Improvers:
-    metric: Metric
-    baseline_period: Period
-    follow_up_period: Period
-    subject: Authority
+    metric: MetricRef
+    baseline_period: PeriodRef
+    follow_up_period: PeriodRef
+    subject: AuthorityRef
     peer_group: str
     entries: list[ImproverEntry]  # ranked best first, then those without both values
     peer_median_change: float | None
@@ -299,7 +302,7 @@ def improvement(change: float | None, polarity: str) -> float | None:
     return -change if polarity == "lower_is_better" else change
 
 
-async def _period(session: AsyncSession, label: str, metric: Metric, field: str) -> Period:
+async def _period(session: AsyncSession, label: str, metric: MetricRef, field: str) -> PeriodRef:
     try:
         return await resolve_period(session, label, metric)
     except DomainError as exc:
@@ -315,7 +318,7 @@ async def improvers(
     from_label: str,
     to_label: str,
     authority_code: str,
-    peers: str = STATISTICAL_NEIGHBOURS,
+    peers: str = PeerGroup.STATISTICAL_NEIGHBOURS,
 ) -> Improvers:
     metric = await resolve_metric(session, metric_code)
     baseline_period = await _period(session, from_label, metric, "from")

@@ -3,71 +3,114 @@ its peer group and the peers' names — read once per data version instead of fi
 per request.
 
 It changes only when a transaction writes authorities, neighbours, metrics or periods, and every
-such write raises the data version (exchange/observations/versioning.py). The objects are copies
-in no session, so no rollback or refresh of the session that read them can expire them under
-another request, and that session keeps its own; they are shared, and read-only.
+such write raises the data version (exchange/dataversion.py). What it holds are frozen
+dataclasses (AuthorityRef, MetricRef, PeriodRef: the rows' column values), not ORM objects, so
+no session's rollback or refresh can expire them under another request; they are shared by every
+request and cannot be changed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
-from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from exchange import dataversion
 from exchange.authorities import repository as authorities
-from exchange.authorities.models import Authority
+from exchange.authorities.vocab import PeerGroup
 from exchange.metrics import repository as metrics
-from exchange.metrics.models import Metric
-from exchange.observations import versioning
 from exchange.periods import repository as periods
-from exchange.periods.models import Period
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityRef:
+    """An authority's row (exchange.authorities.models.Authority), read-only."""
+
+    id: int
+    la_code: str
+    gss_code: str
+    gss_code_dfe: str
+    name: str
+    region_code: str
+    region_name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRef:
+    """A metric's row (exchange.metrics.models.Metric), read-only."""
+
+    id: int
+    code: str
+    name: str
+    description: str
+    unit: str
+    polarity: str
+    theme: str
+    source: str
+    period_kind: str
+    disclosure_rule: str
+    disclosure_threshold: int
+    numerator_code: str | None
+    denominator_code: str | None
+    self_reported: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRef:
+    """A period's row (exchange.periods.models.Period), read-only."""
+
+    id: int
+    time_identifier: str
+    time_period: str
+    kind: str
+    label: str
+    start_year: int
 
 
 @dataclass(frozen=True)
 class Reference:
-    by_id: Mapping[int, Authority]
-    by_code: Mapping[str, Authority]  # DfE code, current GSS code and the GSS code DfE files use
+    by_id: Mapping[int, AuthorityRef]
+    by_code: Mapping[str, AuthorityRef]  # DfE code, current GSS code and the code DfE files use
     neighbours: Mapping[int, tuple[int, ...]]  # authority id -> neighbour ids in rank order
-    metrics: Mapping[str, Metric]
-    periods: Mapping[str, Period]  # by label
-    periods_by_kind: Mapping[str, tuple[Period, ...]]  # by start year
+    metrics: Mapping[str, MetricRef]
+    periods: Mapping[str, PeriodRef]  # by label
+    periods_by_kind: Mapping[str, tuple[PeriodRef, ...]]  # by start year
 
-    def authority(self, code: str) -> Authority | None:
+    def authority(self, code: str) -> AuthorityRef | None:
         return self.by_code.get(code.strip().upper())
 
-    def authorities(self, ids: Sequence[int]) -> list[Authority]:
+    def authorities(self, ids: Sequence[int]) -> list[AuthorityRef]:
         return [self.by_id[i] for i in ids if i in self.by_id]
 
-    def peer_ids(self, subject: Authority, group: str) -> list[int]:
+    def peer_ids(self, subject: AuthorityRef, group: str) -> list[int]:
         """Members of a named peer group, the subject excluded (as DfE's LAIT does)."""
-        if group == "STATISTICAL_NEIGHBOURS":
+        if group == PeerGroup.STATISTICAL_NEIGHBOURS:
             ids: Sequence[int] = self.neighbours.get(subject.id, ())
-        elif group == "REGION":
+        elif group == PeerGroup.REGION:
             ids = [a.id for a in self.by_id.values() if a.region_code == subject.region_code]
-        elif group == "AUTHORITY_TYPE":
+        elif group == PeerGroup.AUTHORITY_TYPE:
             ids = [a.id for a in self.by_id.values() if a.type == subject.type]
-        elif group == "ENGLAND":
+        elif group == PeerGroup.ENGLAND:
             ids = list(self.by_id)
         else:  # pragma: no cover - callers check the group first
             raise ValueError(group)
         return [i for i in ids if i != subject.id]
 
-    def between(self, kind: str, start: int, end: int) -> list[Period]:
+    def between(self, kind: str, start: int, end: int) -> list[PeriodRef]:
         return [p for p in self.periods_by_kind.get(kind, ()) if start <= p.start_year <= end]
 
 
-_CACHE = versioning.DerivedCache(maxsize=8)
-T = TypeVar("T")
+_CACHE = dataversion.DerivedCache(maxsize=8)
+R = TypeVar("R", AuthorityRef, MetricRef, PeriodRef)
 
 
-def _copy(obj: T) -> T:
-    """A transient copy of a loaded row: its column values, attached to no session."""
-    columns = inspect(type(obj)).column_attrs
-    return type(obj)(**{c.key: getattr(obj, c.key) for c in columns})
+def _ref(kind: type[R], row: Any) -> R:
+    """A loaded row's column values, as the frozen dataclass ``kind``."""
+    return kind(**{f.name: getattr(row, f.name) for f in fields(kind)})
 
 
 async def load(session: AsyncSession) -> Reference:
@@ -75,17 +118,17 @@ async def load(session: AsyncSession) -> Reference:
 
 
 async def _build(session: AsyncSession) -> Reference:
-    everyone = [_copy(a) for a in await authorities.all_authorities(session)]
+    everyone = [_ref(AuthorityRef, a) for a in await authorities.all_authorities(session)]
     neighbours = await authorities.neighbours_of(session, [a.id for a in everyone])
-    catalogue = [_copy(m) for m in await metrics.all_metrics(session)]
-    all_periods = [_copy(p) for p in await periods.all_periods(session)]
-    by_code: dict[str, Authority] = {}
+    catalogue = [_ref(MetricRef, m) for m in await metrics.all_metrics(session)]
+    all_periods = [_ref(PeriodRef, p) for p in await periods.all_periods(session)]
+    by_code: dict[str, AuthorityRef] = {}
     for a in everyone:
         by_code[a.la_code.upper()] = a
         by_code[a.gss_code.upper()] = a
     for a in everyone:  # an older code never shadows an authority's own current code
         by_code.setdefault(a.gss_code_dfe.upper(), a)
-    by_kind: dict[str, list[Period]] = defaultdict(list)
+    by_kind: dict[str, list[PeriodRef]] = defaultdict(list)
     for p in all_periods:  # in start-year order within a kind (all_periods' order)
         by_kind[p.kind].append(p)
     return Reference(

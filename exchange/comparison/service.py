@@ -8,24 +8,24 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities.models import Authority
+from exchange.authorities.vocab import PeerGroup
 from exchange.comparison import reference, semantics
-from exchange.disclosure import Disclosed, can_see, disclose
+from exchange.comparison.reference import AuthorityRef, MetricRef, PeriodRef
 from exchange.errors import InvalidInput, NotFound
-from exchange.metrics.models import Metric
 from exchange.observations import anonymity
 from exchange.observations import repository as observations
+from exchange.observations.disclosure import Disclosed, can_see, disclose
 from exchange.observations.models import Observation
 from exchange.periods.labels import parse_label
-from exchange.periods.models import Period
 from exchange.pseudonyms import Descriptor, Pseudonym, Pseudonymiser
 from exchange.viewer import Viewer
 
-PEER_GROUPS = ("STATISTICAL_NEIGHBOURS", "REGION", "AUTHORITY_TYPE", "ENGLAND")
+PEER_GROUPS = tuple(PeerGroup)
 
 
 @dataclass(frozen=True)
 class Entry:
-    authority: Authority | None  # None for a pseudonymous entry: the authority is never shown
+    authority: AuthorityRef | None  # None for a pseudonymous entry: the authority is never shown
     is_subject: bool
     disclosed: Disclosed
     standing: semantics.Standing | None
@@ -40,8 +40,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Comparison:
-    metric: Metric
-    period: Period
+    metric: MetricRef
+    period: PeriodRef
     subject: Entry
     entries: list[Entry]  # ranked entries first (best first), then the rest by name
     stats: semantics.PeerStats
@@ -54,20 +54,20 @@ class Comparison:
 # join these. Statistical neighbours and custom groups never take pseudonymous figures: whether a
 # label is in a group would say whether its publisher is one of a few named members, and a handful
 # of groups (or one custom group edited a few times) would single it out.
-PSEUDONYM_GROUPS = ("ENGLAND", "REGION", "AUTHORITY_TYPE")
+PSEUDONYM_GROUPS = (PeerGroup.ENGLAND, PeerGroup.REGION, PeerGroup.AUTHORITY_TYPE)
 
 
-def _in_group(descriptor: Descriptor, group: str, subject: Authority) -> bool:
-    if group == "ENGLAND":
+def _in_group(descriptor: Descriptor, group: str, subject: AuthorityRef) -> bool:
+    if group == PeerGroup.ENGLAND:
         return True
-    if group == "REGION":
+    if group == PeerGroup.REGION:
         return descriptor.region_code == subject.region_code
-    if group == "AUTHORITY_TYPE":
+    if group == PeerGroup.AUTHORITY_TYPE:
         return descriptor.type is not None and descriptor.type == subject.type
     return False
 
 
-async def resolve_metric(session: AsyncSession, code: str) -> Metric:
+async def resolve_metric(session: AsyncSession, code: str) -> MetricRef:
     metric = (await reference.load(session)).metrics.get(code)
     if metric is None:
         raise NotFound(f"no metric with code '{code}'", field="metric")
@@ -76,7 +76,7 @@ async def resolve_metric(session: AsyncSession, code: str) -> Metric:
 
 async def resolve_authority(
     session: AsyncSession, code: str, field: str = "authority"
-) -> Authority:
+) -> AuthorityRef:
     authority = (await reference.load(session)).authority(code)
     if authority is None:
         raise NotFound(
@@ -87,7 +87,7 @@ async def resolve_authority(
     return authority
 
 
-async def resolve_period(session: AsyncSession, label: str, metric: Metric) -> Period:
+async def resolve_period(session: AsyncSession, label: str, metric: MetricRef) -> PeriodRef:
     key = parse_label(label, metric.period_kind)
     period = (await reference.load(session)).periods.get(key.label)
     if period is None:
@@ -101,7 +101,7 @@ def _no_data(label: str) -> NotFound:
 
 async def peer_members(
     session: AsyncSession,
-    subject: Authority,
+    subject: AuthorityRef,
     peers: str,
     members: Sequence[Authority] | None = None,
 ) -> list[int]:
@@ -119,7 +119,7 @@ async def compare(
     metric_code: str,
     period_label: str,
     authority_code: str,
-    peers: str = "STATISTICAL_NEIGHBOURS",
+    peers: str = PeerGroup.STATISTICAL_NEIGHBOURS,
     custom_members: Sequence[Authority] | None = None,
     pseudonymiser: Pseudonymiser | None = None,
 ) -> Comparison:
@@ -217,7 +217,7 @@ def _named(found: dict[int, Observation], viewer: Viewer) -> dict[int, Observati
 
 async def _datasets(
     session: AsyncSession,
-    metric: Metric,
+    metric: MetricRef,
     period_ids: Sequence[int],
     viewer: Viewer,
     policy: anonymity.PseudonymPolicy,
@@ -240,9 +240,9 @@ def _demo_dataset(datasets: set[bool]) -> bool:
 
 async def _pseudonymous(
     session: AsyncSession,
-    metric: Metric,
+    metric: MetricRef,
     period_ids: Sequence[int],
-    subject: Authority,
+    subject: AuthorityRef,
     peers: str,
     custom_members: Sequence[Authority] | None,
     viewer: Viewer,
@@ -274,12 +274,12 @@ def _entry_order(e: Entry) -> tuple[int, int, str]:
     return (0, e.standing.rank, e.name) if e.standing else (1, 0, e.name)
 
 
-def _area(obs: Observation | None, metric: Metric, viewer: Viewer) -> Disclosed:
+def _area(obs: Observation | None, metric: MetricRef, viewer: Viewer) -> Disclosed:
     return disclose(obs, metric, viewer)
 
 
 async def _numerators(
-    session: AsyncSession, metric: Metric, period_id: int, ids: Sequence[int], *, demo: bool
+    session: AsyncSession, metric: MetricRef, period_id: int, ids: Sequence[int], *, demo: bool
 ) -> dict[int, Observation]:
     if metric.disclosure_rule != "rate" or not metric.numerator_code:
         return {}
@@ -291,7 +291,7 @@ async def _numerators(
 
 @dataclass(frozen=True)
 class TrendPoint:
-    period: Period
+    period: PeriodRef
     value: Disclosed
     peer_median: float | None
     peer_count: int
@@ -303,8 +303,8 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class Trend:
-    metric: Metric
-    authority: Authority
+    metric: MetricRef
+    authority: AuthorityRef
     peer_group: str
     points: list[TrendPoint]
     direction: str  # latest point against the one before it
@@ -316,7 +316,7 @@ async def trend(
     *,
     metric_code: str,
     authority_code: str,
-    peers: str = "STATISTICAL_NEIGHBOURS",
+    peers: str = PeerGroup.STATISTICAL_NEIGHBOURS,
     start: str | None = None,
     end: str | None = None,
     custom_members: Sequence[Authority] | None = None,
@@ -338,9 +338,7 @@ async def trend(
     # Each period is made of one dataset, chosen as a comparison chooses it.
     datasets = await _datasets(session, metric, period_ids, viewer, policy)
     demo_of = {p: _demo_dataset(datasets.get(p, {False})) for p in period_ids}
-    rows = await observations.series_for_authorities(
-        session, metric.id, period_ids, ids, demo=None
-    )
+    rows = await observations.series_for_authorities(session, metric.id, period_ids, ids, demo=None)
     by_key = {
         (o.period_id, o.authority_id): o
         for o in rows

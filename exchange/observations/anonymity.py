@@ -30,10 +30,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from exchange import pseudonyms
+from exchange import dataversion, pseudonyms
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.observations import repository, versioning
+from exchange.observations import repository
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.observations.repository import ShownPseudonyms
 from exchange.viewer import Viewer
@@ -57,7 +57,9 @@ class PseudonymPolicy:
     demo: DatasetPolicy = DatasetPolicy()
     as_of: datetime | None = None  # the last release time: real figures published later wait
 
-    def pseudonym(self, authority: Authority, *, demo: bool = False) -> pseudonyms.Pseudonym | None:
+    def pseudonym(
+        self, authority: pseudonyms.AuthorityLike, *, demo: bool = False
+    ) -> pseudonyms.Pseudonym | None:
         """The label a figure is shown under; demo figures have labels of their own."""
         if self.pseudonymiser is None:
             return None
@@ -128,7 +130,7 @@ NO_PSEUDONYMS = PseudonymPolicy(None)
 
 # The policy depends only on stored observations and authorities (and the release time): one per
 # data version and release.
-_POLICIES = versioning.DerivedCache()
+_POLICIES = dataversion.DerivedCache()
 
 
 async def load_policy(
@@ -211,9 +213,7 @@ async def _decide(
             ruled_out |= holders.get(pair, set())
         candidates[publisher] = frozenset((cell_of[publisher] - ruled_out) | {publisher})
     visible = pseudonyms.visible_owners(candidates)
-    return DatasetPolicy(
-        visible=visible, series=frozenset(s for s in series if s[0] in visible)
-    )
+    return DatasetPolicy(visible=visible, series=frozenset(s for s in series if s[0] in visible))
 
 
 async def as_released(

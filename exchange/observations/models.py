@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -19,9 +20,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
 
+
+class AreaLevel(StrEnum):
+    NATIONAL = "national"
+    REGIONAL = "regional"
+    LOCAL_AUTHORITY = "local_authority"
+
+
+class Visibility(StrEnum):
+    """Who may see a figure: anyone (no token needed), or any valid token."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
 SYMBOLS = ("c", "x", "z", "low", "u")
-AREA_LEVELS = ("national", "regional", "local_authority")
-VISIBILITIES = ("public", "members")
+AREA_LEVELS = tuple(a.value for a in AreaLevel)
+VISIBILITIES = tuple(v.value for v in Visibility)
 
 
 def _first_published(context: Any) -> Any:
@@ -105,7 +120,7 @@ class DataVersion(Base):
     """A counter raised by every transaction that changes the data (at its commit).
 
     Readers compare it with the counter a cached derivation was computed at: one tiny query
-    instead of recomputing (see exchange/observations/versioning.py). It lives in the database,
+    instead of recomputing (see exchange/dataversion.py). It lives in the database,
     so every worker sees the same counter. A program writing the tracked tables (observations,
     authorities, neighbours, metrics, periods) with raw SQL must raise it too.
     """

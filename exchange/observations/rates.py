@@ -6,7 +6,7 @@ Checking only today's numerator is not enough: publish ``ep_vacancies`` = 3 (sup
 stale 19.4 would be served although 0.194 × 12.5 / 0.806 gives the 3 back. So each rate row keeps
 the smallest numerator value its current revision has stood beside: the numerator in force when
 the rate was (re)published, and every later one. Every write of a rate or of a numerator updates
-it in the same transaction; disclosure control (exchange/disclosure.py) reads it.
+it in the same transaction; disclosure control (exchange/observations/disclosure.py) reads it.
 """
 
 from __future__ import annotations

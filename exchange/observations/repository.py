@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from exchange.observations import versioning  # noqa: F401  (every write raises the data version)
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods.models import Period
 

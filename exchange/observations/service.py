@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.disclosure import NOT_AVAILABLE, Disclosed, can_see, disclose
 from exchange.errors import NotFound
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.observations import anonymity, repository
+from exchange.observations.disclosure import NOT_AVAILABLE, Disclosed, can_see, disclose
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods import repository as periods
 from exchange.periods.labels import parse_label

@@ -19,6 +19,7 @@ from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
 from exchange.errors import NotFound
 from exchange.peergroups import repository
+from exchange.peergroups.errors import PeerGroupErrorCode as Code
 from exchange.peergroups.models import PeerGroup
 from exchange.tokens import scopes
 from exchange.tokens.scopes import Scope
@@ -31,7 +32,7 @@ MAX_GROUPS_PER_AUTHORITY = 100
 @dataclass(frozen=True)
 class GroupError:
     field: str
-    code: str
+    code: Code
     message: str
     index: int | None = None
 
@@ -56,19 +57,21 @@ async def create(
     errors: list[GroupError] = []
     clean = " ".join((name or "").split())
     if not clean:
-        errors.append(GroupError("name", "BLANK", "give the group a name"))
+        errors.append(GroupError("name", Code.BLANK, "give the group a name"))
     elif len(clean) > 100:
-        errors.append(GroupError("name", "TOO_LONG", "a group name is at most 100 characters"))
+        errors.append(GroupError("name", Code.TOO_LONG, "a group name is at most 100 characters"))
     elif await repository.name_taken(session, owner, clean):
-        errors.append(GroupError("name", "NAME_TAKEN", f"you already have a group '{clean}'"))
+        errors.append(GroupError("name", Code.NAME_TAKEN, f"you already have a group '{clean}'"))
     if not member_codes:
-        errors.append(GroupError("members", "NO_MEMBERS", "a group needs at least one member"))
+        errors.append(GroupError("members", Code.NO_MEMBERS, "a group needs at least one member"))
     if len(member_codes) > MAX_MEMBERS:
-        errors.append(GroupError("members", "TOO_MANY_MEMBERS", f"at most {MAX_MEMBERS} members"))
+        errors.append(
+            GroupError("members", Code.TOO_MANY_MEMBERS, f"at most {MAX_MEMBERS} members")
+        )
     if len(await repository.owned_by(session, owner)) >= MAX_GROUPS_PER_AUTHORITY:
         errors.append(
             GroupError(
-                "name", "TOO_MANY_GROUPS", f"an authority has at most {MAX_GROUPS_PER_AUTHORITY}"
+                "name", Code.TOO_MANY_GROUPS, f"an authority has at most {MAX_GROUPS_PER_AUTHORITY}"
             )
         )
     member_ids: list[int] = []
@@ -79,7 +82,7 @@ async def create(
             errors.append(
                 GroupError(
                     "members",
-                    "UNKNOWN_AUTHORITY",
+                    Code.UNKNOWN_AUTHORITY,
                     f"no authority with code '{code[:20]}': use a DfE code such as 869 or a "
                     "GSS code such as E06000037",
                     index,
@@ -90,7 +93,7 @@ async def create(
             errors.append(
                 GroupError(
                     "members",
-                    "DUPLICATE_MEMBER",
+                    Code.DUPLICATE_MEMBER,
                     f"{found.name} is already in the list (at index {seen[found.id]})",
                     index,
                 )

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 
-from exchange.publishing.service import RowError, RowInput
+from exchange.publishing.errors import PublishErrorCode as Code
+from exchange.publishing.rows import RowError, RowInput
 
 COLUMNS = ("metric", "period", "value", "symbol", "flags", "authority")
 REQUIRED = ("metric", "period", "value")
@@ -32,16 +33,16 @@ def _header(name: str | None) -> str:
 def read_rows(data: bytes | str) -> tuple[list[RowInput], list[RowError]]:
     text = decode(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
     if "\x00" in text:
-        return [], [RowError(None, "file", "NOT_CSV", "this is not a CSV text file", 1)]
+        return [], [RowError(None, "file", Code.NOT_CSV, "this is not a CSV text file", 1)]
     reader = csv.reader(io.StringIO(text, newline=""))
     errors: list[RowError] = []
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        return [], [RowError(None, "file", "MALFORMED_CSV", f"line 1: {exc}", 1)]
+        return [], [RowError(None, "file", Code.MALFORMED_CSV, f"line 1: {exc}", 1)]
     if header is None or not any(h.strip() for h in header):
         return [], [
-            RowError(None, "file", "EMPTY_FILE", "the file is empty: start from the template", 1)
+            RowError(None, "file", Code.EMPTY_FILE, "the file is empty: start from the template", 1)
         ]
     names = [_header(h) for h in header]
     for col in REQUIRED:
@@ -50,7 +51,7 @@ def read_rows(data: bytes | str) -> tuple[list[RowInput], list[RowError]]:
                 RowError(
                     None,
                     col,
-                    "MISSING_COLUMN",
+                    Code.MISSING_COLUMN,
                     f"line 1: the header has no '{col}' column (expected: {', '.join(COLUMNS)})",
                     1,
                 )
@@ -61,7 +62,7 @@ def read_rows(data: bytes | str) -> tuple[list[RowInput], list[RowError]]:
                 RowError(
                     None,
                     name[:40],
-                    "UNKNOWN_COLUMN",
+                    Code.UNKNOWN_COLUMN,
                     f"line 1: unknown column '{header[position][:40]}' "
                     f"(columns: {', '.join(COLUMNS)}; a 'notes' column is ignored)",
                     1,
@@ -69,7 +70,7 @@ def read_rows(data: bytes | str) -> tuple[list[RowInput], list[RowError]]:
             )
         if name and names.count(name) > 1 and names.index(name) == position:
             errors.append(
-                RowError(None, name[:40], "DUPLICATE_COLUMN", f"line 1: two '{name}' columns", 1)
+                RowError(None, name[:40], Code.DUPLICATE_COLUMN, f"line 1: two '{name}' columns", 1)
             )
     if errors:
         return [], errors
@@ -82,7 +83,7 @@ def read_rows(data: bytes | str) -> tuple[list[RowInput], list[RowError]]:
             break
         except csv.Error as exc:
             line = reader.line_num
-            errors.append(RowError(None, "file", "MALFORMED_CSV", f"line {line}: {exc}", line))
+            errors.append(RowError(None, "file", Code.MALFORMED_CSV, f"line {line}: {exc}", line))
             break
         line = previous_end + 1
         previous_end = reader.line_num
@@ -93,7 +94,7 @@ def read_rows(data: bytes | str) -> tuple[list[RowInput], list[RowError]]:
                 RowError(
                     len(rows),
                     None,
-                    "TOO_MANY_CELLS",
+                    Code.TOO_MANY_CELLS,
                     f"line {line}: {len(cells)} cells but the header has {len(names)} columns "
                     "(a number with a comma must be quoted, or written without the comma)",
                     line,

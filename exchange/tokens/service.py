@@ -207,12 +207,28 @@ async def authenticate_token(
     last = aware(token.last_used_at)
     if last is None or stamp - last >= TOUCH_EVERY:
         await repository.touch(session, token.id, stamp)
+    return viewer_for_token(token)
+
+
+def viewer_for_token(token: ApiToken) -> Viewer:
+    """The one token -> Viewer mapping (the API's bearer tokens and the officer pages' sessions)."""
     return Viewer(
         role=token.role,
         authority_id=token.authority_id,
         token_id=token.id,
         scopes=token.scope_set,
     )
+
+
+async def current_viewer(
+    session: AsyncSession, token_id: int, *, now: datetime | None = None
+) -> Viewer | None:
+    """The viewer of a token already identified (an officer-page session's), None once it has
+    expired, been revoked or deleted."""
+    token = await repository.get(session, token_id)
+    if token is None or not is_current(token, now or datetime.now(UTC)):
+        return None
+    return viewer_for_token(token)
 
 
 def bearer_secret(header: str | None) -> str | None:

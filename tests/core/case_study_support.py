@@ -10,8 +10,7 @@ from typing import Any
 
 from exchange.authorities import repository as authorities
 from exchange.db import transaction
-from exchange.tokens.scopes import role_viewer
-from exchange.viewer import Viewer
+from exchange.viewer import Viewer, role_viewer
 from seed import paths
 
 TIMELINESS = paths.DATA_DIR / "ees" / "timeliness_20_week.csv"

@@ -12,8 +12,7 @@ from exchange.casestudies import repository, service
 from exchange.casestudies.models import CaseStudy, CaseStudyRevision, SearchOutbox
 from exchange.db import transaction
 from exchange.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
-from exchange.tokens.scopes import role_viewer
-from exchange.viewer import ANONYMOUS, Viewer
+from exchange.viewer import ANONYMOUS, Viewer, role_viewer
 from tests.core.case_study_support import (
     NHS_NUMBER,
     WEST_BERKSHIRE,

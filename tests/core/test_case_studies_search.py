@@ -164,7 +164,7 @@ CHILD = textwrap.dedent(
     from exchange.casestudies import service
     from exchange.db import create_engine, session_factory, transaction
     from exchange.settings import Settings
-    from exchange.tokens.scopes import role_viewer
+    from exchange.viewer import role_viewer
     from schema.build import build_schema
     from schema.context import Context, Services
     from schema.ids import Signer

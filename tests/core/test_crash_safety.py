@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from exchange.audit.models import AuditEntry
 from exchange.db import create_engine, transaction
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods.models import Period
@@ -267,7 +268,9 @@ async def test_kill_9_during_a_large_publish_loses_no_committed_revision(
 
 
 async def test_concurrent_publishers_get_consecutive_revisions(fresh_db: Database) -> None:
-    """Eight publishers (two tokens of one authority) change one series at once."""
+    """Eight publishers (two tokens of one authority) change one series at once, each with its
+    own connection pool as separate workers would. (The only test of concurrent revisions of one
+    series: tests/core/test_publishing.py had a weaker copy, two publishers on one pool.)"""
     secrets = [await make_token(fresh_db, authority="869") for _ in range(2)]
     series = {"metric": "ep_fte", "period": "2024/25"}
     assert (await publish_in_process(fresh_db, secrets[0], [{**series, "value": 1.0}])).ok
@@ -293,9 +296,13 @@ async def test_concurrent_publishers_get_consecutive_revisions(fresh_db: Databas
                 .order_by(ObservationRevision.revision)
             )
         ).all()
+        audit = (
+            await s.execute(select(func.count()).where(AuditEntry.action == "observation.publish"))
+        ).scalar_one()
     assert [r for r, _ in history] == list(range(1, 10))  # consecutive, none lost, none doubled
     assert sorted(v for _, v in history[1:]) == [10.0 + i for i in range(8)]  # no lost update
     assert obs.revision == 9 and obs.value == history[-1][1]  # current row = latest revision
+    assert audit == 9  # one audit entry per committed publish, none from a retried attempt
 
 
 # Creates and publishes a case study (its outbox row commits with it), then waits to be killed

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import update
 
+from exchange import dataversion
 from exchange.authorities import repository as authorities
 from exchange.db import create_engine, session_factory, transaction
 from exchange.metrics import repository as metrics
-from exchange.observations import anonymity, versioning
+from exchange.observations import anonymity
 from exchange.observations import repository as observations
 from exchange.observations.models import Observation
 from exchange.periods import repository as periods
@@ -24,7 +25,7 @@ PSEUDONYMISER = Pseudonymiser("test-secret", AT_ONCE)
 
 async def _version(db: Any) -> tuple[int, str] | None:
     async with db.sessions() as session:
-        return await versioning.current(session)
+        return await dataversion.current(session)
 
 
 async def _row(session: Any, la_code: str, *, pseudonymous: bool) -> dict[str, Any]:
@@ -136,7 +137,7 @@ async def test_a_period_created_by_a_publication_is_comparable_at_once(fresh_db:
 
     from exchange.comparison import service as comparison
     from exchange.errors import NotFound
-    from exchange.tokens.scopes import role_viewer
+    from exchange.viewer import role_viewer
     from tests.publishing_support import make_token, publish, row
 
     viewer, _ = await make_token(fresh_db, authority="869")
@@ -198,3 +199,32 @@ async def test_a_savepoint_rolled_back_keeps_what_was_written_before_it(fresh_db
         await savepoint.rollback()
     after = await _version(fresh_db)
     assert after is not None and after[0] == start[0] + 1
+
+
+def test_the_tracked_tables_are_those_of_the_tracked_models() -> None:
+    """exchange.dataversion knows the tracked models by their tables (it imports no model)."""
+    from exchange.authorities.models import Authority, StatisticalNeighbour
+    from exchange.metrics.models import Metric
+    from exchange.periods.models import Period
+
+    tracked = (Observation, Authority, StatisticalNeighbour, Metric, Period)
+    assert {m.__table__.name for m in tracked} == dataversion.TRACKED_TABLES  # type: ignore[attr-defined]
+
+
+def test_the_cached_reference_rows_hold_every_column() -> None:
+    """The comparison's reference cache holds frozen copies: none may lose a column."""
+    from dataclasses import fields
+
+    from sqlalchemy import inspect
+
+    from exchange.authorities.models import Authority
+    from exchange.comparison import reference
+    from exchange.metrics.models import Metric
+    from exchange.periods.models import Period
+
+    for ref, model in (
+        (reference.AuthorityRef, Authority),
+        (reference.MetricRef, Metric),
+        (reference.PeriodRef, Period),
+    ):
+        assert [f.name for f in fields(ref)] == [c.key for c in inspect(model).column_attrs]

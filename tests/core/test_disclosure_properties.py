@@ -48,8 +48,7 @@ from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods import repository as periods
 from exchange.periods.labels import PeriodKey
 from exchange.pseudonyms import Pseudonymiser, ReleaseSchedule
-from exchange.tokens.scopes import role_viewer
-from exchange.viewer import ANONYMOUS, Viewer
+from exchange.viewer import ANONYMOUS, Viewer, role_viewer
 from tests.conftest import Database
 
 # South East authorities (a REGION group: 11 unitaries and 5 of its 6 counties, so a pseudonymous
@@ -565,7 +564,8 @@ REGRESSIONS: list[dict[str, Any]] = [
 
 
 @settings(
-    max_examples=30,
+    # ~1 s an example; `make test-fast` draws 6 (and always runs the regressions above).
+    max_examples=6 if settings.get_current_profile_name() == "fast" else 30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -19,7 +19,8 @@ from exchange.errors import InvalidInput
 from exchange.importer.checks import parse_cell
 from exchange.observations.models import Observation
 from exchange.periods.labels import from_ees, parse_label
-from exchange.publishing.service import RowError, parse_number
+from exchange.publishing.numbers import parse_number
+from exchange.publishing.rows import RowError
 from tests.conftest import Database, run_graphql
 from tests.publishing_support import make_token, publish, row
 

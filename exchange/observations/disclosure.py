@@ -7,10 +7,24 @@ aggregate, rank or count can reveal a value a viewer may not see.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from exchange.metrics.models import Metric
 from exchange.observations.models import Observation
 from exchange.viewer import Viewer
+
+
+class Rules(Protocol):
+    """What disclosure reads of a metric: an ORM Metric or a cached MetricRef."""
+
+    @property
+    def disclosure_rule(self) -> str: ...
+
+    @property
+    def disclosure_threshold(self) -> int: ...
+
+    @property
+    def self_reported(self) -> bool: ...
+
 
 NOT_AVAILABLE = "x"
 CONFIDENTIAL = "c"
@@ -41,7 +55,7 @@ def can_see(obs: Observation, viewer: Viewer) -> bool:
 
 def disclose(
     obs: Observation | None,
-    metric: Metric,
+    metric: Rules,
     viewer: Viewer,
     numerator: Observation | None = None,
     *,
@@ -65,7 +79,7 @@ def disclose(
     return Disclosed(obs.value, obs.symbol, obs.flags)
 
 
-def stood_beside_small(obs: Observation, metric: Metric) -> bool:
+def stood_beside_small(obs: Observation, metric: Rules) -> bool:
     """A rate computed from a small numerator stays suppressed when only the numerator is revised
     upwards: beside its denominator, the stale rate would give the small count back."""
     floor = obs.numerator_floor
@@ -80,7 +94,7 @@ def _usable_numerator(obs: Observation, numerator: Observation, viewer: Viewer) 
     return can_see(numerator, viewer) and numerator.pseudonymous == obs.pseudonymous
 
 
-def is_small_number(obs: Observation, metric: Metric, numerator: Observation | None) -> bool:
+def is_small_number(obs: Observation, metric: Rules, numerator: Observation | None) -> bool:
     threshold = metric.disclosure_threshold
     if metric.disclosure_rule == "count":
         return obs.value is not None and obs.value < threshold

@@ -7,6 +7,11 @@ The counter is raised last, so a writer holds its row lock only for the commit i
 deadlock on it. A reader reads it in its own transaction, so what it derives after reading counter
 n reflects every commit up to n (or later, never earlier).
 
+The listeners that do this are registered by ``exchange.db.session_factory`` on the session class
+of the sessions it makes (:func:`listen`), not on every Session of the process at import. This
+module imports nothing of ours: it knows the tracked models by their tables, and the counter by
+its table (the ORM model is ``exchange.observations.models.DataVersion``).
+
 ``DerivedCache`` keeps a few such derivations per database, keyed by the counter and its stamp. A
 transaction that has itself written tracked data never reads from or stores into it: its own
 uncommitted rows must neither be hidden from it nor leak into what other requests see.
@@ -19,17 +24,16 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select, update
+from sqlalchemy import column, event, inspect, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
-
-from exchange.authorities.models import Authority, StatisticalNeighbour
-from exchange.metrics.models import Metric
-from exchange.observations.models import DataVersion, Observation
-from exchange.periods.models import Period
+from sqlalchemy.orm import Mapper, Session, SessionTransaction
 
 NAME = "data"
-TRACKED: tuple[type, ...] = (Observation, Authority, StatisticalNeighbour, Metric, Period)
+# The tables of Observation, Authority, StatisticalNeighbour, Metric and Period.
+TRACKED_TABLES = frozenset(
+    {"observations", "authorities", "statistical_neighbours", "metrics", "periods"}
+)
+_VERSIONS = table("data_versions", column("name"), column("counter"), column("stamp"))
 _WRITTEN = "dbvx_data_written"
 _SEEN = "dbvx_data_version"  # the counter as this transaction read it
 
@@ -37,43 +41,50 @@ T = TypeVar("T")
 Version = tuple[int, str]
 
 
+def listen(session_class: type[Session]) -> None:
+    """Make every session of ``session_class`` raise the data version (idempotent)."""
+    for name, fn in _LISTENERS:
+        if not event.contains(session_class, name, fn):
+            event.listen(session_class, name, fn)
+
+
+def _tracked(mapper: Mapper[Any]) -> bool:
+    return getattr(mapper.local_table, "name", None) in TRACKED_TABLES
+
+
 def written(session: Session) -> bool:
     return bool(session.info.get(_WRITTEN))
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _on_statement(state: Any) -> None:
     if (state.is_insert or state.is_update or state.is_delete) and any(
-        issubclass(m.class_, TRACKED) for m in state.all_mappers
+        _tracked(m) for m in state.all_mappers
     ):
         state.session.info[_WRITTEN] = True
 
 
 def _pending(session: Session) -> bool:
     changed = (*session.new, *session.dirty, *session.deleted)
-    return any(isinstance(o, TRACKED) for o in changed)
+    return any(_tracked(inspect(o).mapper) for o in changed)
 
 
-@event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
     if _pending(session):
         session.info[_WRITTEN] = True
 
 
-@event.listens_for(Session, "before_commit")
 def _raise_counter(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the enclosing transaction's commit raises it
     # Objects still pending are flushed after this event, inside the same commit: count them too.
     if session.info.pop(_WRITTEN, False) or _pending(session):
         session.execute(
-            update(DataVersion)
-            .where(DataVersion.name == NAME)
-            .values(counter=DataVersion.counter + 1, stamp=uuid.uuid4().hex)
+            update(_VERSIONS)
+            .where(_VERSIONS.c.name == NAME)
+            .values(counter=_VERSIONS.c.counter + 1, stamp=uuid.uuid4().hex)
         )
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
     # The next transaction reads the counter anew (a request's read-only session never commits).
     session.info.pop(_SEEN, None)
@@ -81,6 +92,14 @@ def _transaction_ended(session: Session, transaction: SessionTransaction) -> Non
         # The whole transaction is over, committed or rolled back. A savepoint's rollback is not
         # the end: what the enclosing transaction wrote before it still counts.
         session.info.pop(_WRITTEN, None)
+
+
+_LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("do_orm_execute", _on_statement),
+    ("before_flush", _on_flush),
+    ("before_commit", _raise_counter),
+    ("after_transaction_end", _transaction_ended),
+)
 
 
 async def current(session: AsyncSession) -> Version | None:
@@ -93,7 +112,7 @@ async def current(session: AsyncSession) -> Version | None:
         return seen
     found = (
         await session.execute(
-            select(DataVersion.counter, DataVersion.stamp).where(DataVersion.name == NAME)
+            select(_VERSIONS.c.counter, _VERSIONS.c.stamp).where(_VERSIONS.c.name == NAME)
         )
     ).first()
     version = None if found is None else (int(found[0]), str(found[1]))
