@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -13,72 +12,21 @@ from starlette.staticfiles import StaticFiles
 
 from exchange.settings import Settings
 
-log = logging.getLogger("exchange.web")
-
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _guarded(endpoint: Endpoint) -> Endpoint:
-    """A page whose operation fails unexpectedly shows the service's error page, not a trace."""
-
-    async def page(request: Request) -> Response:
-        from exchange.web.operations import OperationFailed, PageRateLimited
-        from exchange.web.rendering import error_page
-
-        try:
-            return await endpoint(request)
-        except PageRateLimited as exc:
-            minutes = max(1, (exc.retry_after + 59) // 60)
-            response = await error_page(
-                request,
-                429,
-                "Too many requests",
-                "You have used this hour's share of the service. Try again in "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.",
-            )
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        except OperationFailed as exc:
-            codes = {str((e.get("extensions") or {}).get("code")) for e in exc.errors}
-            if "UNAUTHENTICATED" in codes:
-                from starlette.responses import RedirectResponse
-
-                return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
-            if "TIMEOUT" in codes:
-                return await error_page(
-                    request,
-                    504,
-                    "This page took too long",
-                    "The page was stopped because it took too long to prepare. Try again in a "
-                    "few minutes.",
-                )
-            if "SEARCH_UNAVAILABLE" in codes:
-                return await error_page(
-                    request,
-                    503,
-                    "Search is unavailable",
-                    "Search is unavailable at the moment. Try again in a few minutes.",
-                )
-            log.error("page %s: operation %s failed: %s", request.url.path, exc.name, exc.errors)
-            ids = [
-                str((e.get("extensions") or {}).get("errorId"))
-                for e in exc.errors
-                if (e.get("extensions") or {}).get("errorId")
-            ]
-            return await error_page(
-                request,
-                500,
-                "Sorry, there is a problem with the service",
-                "Try again later."
-                + (f" If you report this, quote error id {ids[0]}." if ids else ""),
-            )
-
-    page.__name__ = endpoint.__name__
-    return page
+if TYPE_CHECKING:
+    from exchange.web.guards import Endpoint
 
 
 def routes() -> list[BaseRoute]:
-    from exchange.web import account_pages, case_study_pages, figures
+    from exchange.web import (
+        account_pages,
+        case_study_pages,
+        comparison_pages,
+        csv_export,
+        dashboard_pages,
+        search_pages,
+        writing_pages,
+    )
+    from exchange.web.guards import guarded
     from exchange.web.rendering import STATIC_DIR, render
 
     async def about_figures(request: Request) -> Response:
@@ -86,64 +34,50 @@ def routes() -> list[BaseRoute]:
             request, "about_figures.html", {"title": "About the figures"}, current="figures"
         )
 
-    g = _guarded
+    def page(path: str, endpoint: Endpoint, name: str, *methods: str) -> Route:
+        """A page (GET unless ``methods`` say otherwise) behind the service's error pages."""
+        return Route(path, guarded(endpoint), methods=list(methods) or None, name=name)
+
+    get_post = ("GET", "POST")
     return [
-        Route("/", g(case_study_pages.home_page), name="home"),
-        Route("/search", g(case_study_pages.search_page), name="search"),
-        Route(
-            "/case-studies/new",
-            g(case_study_pages.new_case_study),
-            methods=["GET", "POST"],
-            name="new_case_study",
+        page("/", search_pages.home_page, "home"),
+        page("/search", search_pages.search_page, "search"),
+        page("/case-studies/new", writing_pages.new_case_study, "new_case_study", *get_post),
+        page("/case-studies/{id}", case_study_pages.case_study_page, "case_study"),
+        page(
+            "/case-studies/{id}/edit", writing_pages.edit_case_study, "edit_case_study", *get_post
         ),
-        Route("/case-studies/{id}", g(case_study_pages.case_study_page), name="case_study"),
-        Route(
-            "/case-studies/{id}/edit",
-            g(case_study_pages.edit_case_study),
-            methods=["GET", "POST"],
-            name="edit_case_study",
-        ),
-        Route(
+        page(
             "/case-studies/{id}/publish",
-            g(case_study_pages.publish_existing),
-            methods=["POST"],
-            name="publish_case_study",
+            writing_pages.publish_existing,
+            "publish_case_study",
+            "POST",
         ),
-        Route("/authorities", g(figures.authorities_page), name="authorities"),
-        Route("/authorities/{code}", g(figures.dashboard_page), name="dashboard"),
-        Route(
+        page("/authorities", dashboard_pages.authorities_page, "authorities"),
+        page("/authorities/{code}", dashboard_pages.dashboard_page, "dashboard"),
+        page(
             "/authorities/{code}/metrics/{metric}.csv",
-            g(figures.comparison_csv),
-            name="comparison_csv",
+            csv_export.comparison_csv,
+            "comparison_csv",
         ),
-        Route(
+        page(
             "/authorities/{code}/metrics/{metric}",
-            g(figures.comparison_page),
-            name="comparison",
+            comparison_pages.comparison_page,
+            "comparison",
         ),
-        Route("/about/figures", g(about_figures), name="about_figures"),
-        Route("/sign-in", g(account_pages.sign_in_page), methods=["GET", "POST"], name="sign_in"),
-        Route("/sign-out", g(account_pages.sign_out), methods=["POST"], name="sign_out"),
-        Route("/account", g(account_pages.account_page), name="account"),
-        Route(
-            "/account/sessions/end",
-            g(account_pages.end_session),
-            methods=["POST"],
-            name="end_session",
-        ),
-        Route(
+        page("/about/figures", about_figures, "about_figures"),
+        page("/sign-in", account_pages.sign_in_page, "sign_in", *get_post),
+        page("/sign-out", account_pages.sign_out, "sign_out", "POST"),
+        page("/account", account_pages.account_page, "account"),
+        page("/account/sessions/end", account_pages.end_session, "end_session", "POST"),
+        page(
             "/account/sign-out-everywhere",
-            g(account_pages.sign_out_everywhere),
-            methods=["POST"],
-            name="sign_out_everywhere",
+            account_pages.sign_out_everywhere,
+            "sign_out_everywhere",
+            "POST",
         ),
-        Route("/publish", g(account_pages.publish_page), name="publish"),
-        Route(
-            "/publish/upload",
-            g(account_pages.upload_page),
-            methods=["GET", "POST"],
-            name="upload",
-        ),
+        page("/publish", account_pages.publish_page, "publish"),
+        page("/publish/upload", account_pages.upload_page, "upload", *get_post),
         Route("/publish/template.csv", account_pages.csv_template, name="csv_template"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

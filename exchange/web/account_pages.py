@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from exchange.tokens import scopes
 from exchange.tokens.scopes import Scope
 from exchange.web import auth, formatting
+from exchange.web.guards import posted_form, publisher_refusal, sign_in_redirect
 from exchange.web.operations import run_operation
-from exchange.web.rendering import error_page, render
+from exchange.web.rendering import redirect_with, render
 from exchange.websessions import service as websessions
 
 MAX_UPLOAD_BYTES = 2_000_000  # the API's own limit (schema/publishing.py)
@@ -40,17 +41,6 @@ def _safe_next(target: str | None) -> str | None:
     return target[:300]
 
 
-async def _csrf_refused(request: Request, submitted: Any) -> Response | None:
-    if auth.csrf_ok(request, submitted):
-        return None
-    return await error_page(
-        request,
-        403,
-        "Your form has expired",
-        "For your security the form could not be sent. Go back, reload the page and try again.",
-    )
-
-
 async def sign_in_page(request: Request) -> Response:
     next_url = _safe_next(request.query_params.get("next"))
     if request.method == "GET":
@@ -60,10 +50,9 @@ async def sign_in_page(request: Request) -> Response:
             {"title": "Sign in", "error": None, "next": next_url},
             current="sign-in",
         )
-    form = await request.form()
-    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
-    if refused is not None:
-        return refused
+    form = await posted_form(request)
+    if isinstance(form, Response):
+        return form
     next_url = _safe_next(str(form.get("next") or "")) or next_url
     secret = str(form.get("token") or "").strip()
     viewer = await auth.sign_in(request, secret) if secret else None
@@ -81,19 +70,16 @@ async def sign_in_page(request: Request) -> Response:
             current="sign-in",
             status_code=200,
         )
-    request.session["flash"] = "You are signed in."
     default = "/publish" if scopes.has(viewer, *WRITES) else "/"
-    return RedirectResponse(next_url or default, status_code=303)
+    return redirect_with(request, next_url or default, "You are signed in.")
 
 
 async def sign_out(request: Request) -> Response:
-    form = await request.form()
-    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
-    if refused is not None:
-        return refused
+    form = await posted_form(request)
+    if isinstance(form, Response):
+        return form
     await auth.sign_out(request)
-    request.session["flash"] = "You have signed out."
-    return RedirectResponse("/", status_code=303)
+    return redirect_with(request, "/", "You have signed out.")
 
 
 def _when(moment: datetime) -> str:
@@ -111,7 +97,7 @@ async def account_page(request: Request) -> Response:
     """Where this token is signed in: each session can be ended, or all of them at once."""
     viewer = await auth.viewer_for(request)
     if not viewer.is_member:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+        return sign_in_redirect("/account")
     sessions = [
         {
             "id": s.public_id,
@@ -136,53 +122,51 @@ async def account_page(request: Request) -> Response:
     )
 
 
+async def _account_form(request: Request) -> FormData | Response:
+    """The form sent from the account page, by a browser that is still signed in."""
+    form = await posted_form(request)
+    if not isinstance(form, Response) and not (await auth.viewer_for(request)).is_member:
+        return sign_in_redirect("/account")
+    return form
+
+
 async def end_session(request: Request) -> Response:
-    form = await request.form()
-    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
-    if refused is not None:
-        return refused
-    if not (await auth.viewer_for(request)).is_member:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    form = await _account_form(request)
+    if isinstance(form, Response):
+        return form
     ended = await auth.end_session(request, str(form.get("session") or "")[:40])
     if not (await auth.viewer_for(request)).is_member:  # it was this browser's session
-        request.session["flash"] = "You have signed out."
-        return RedirectResponse("/", status_code=303)
-    request.session["flash"] = (
-        "That session has been signed out." if ended else "That session had already ended."
+        return redirect_with(request, "/", "You have signed out.")
+    return redirect_with(
+        request,
+        "/account",
+        "That session has been signed out." if ended else "That session had already ended.",
     )
-    return RedirectResponse("/account", status_code=303)
 
 
 async def sign_out_everywhere(request: Request) -> Response:
-    form = await request.form()
-    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
-    if refused is not None:
-        return refused
-    if not (await auth.viewer_for(request)).is_member:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    form = await _account_form(request)
+    if isinstance(form, Response):
+        return form
     ended = await auth.sign_out_everywhere(request)
-    request.session["flash"] = (
+    return redirect_with(
+        request,
+        "/",
         "You have signed out everywhere: "
-        f"{ended} session{'s' if ended != 1 else ''} ended, this one included."
+        f"{ended} session{'s' if ended != 1 else ''} ended, this one included.",
     )
-    return RedirectResponse("/", status_code=303)
 
 
 async def _publisher_or_refusal(
     request: Request, needed: tuple[Scope, ...] = WRITES
 ) -> Response | None:
-    viewer = await auth.viewer_for(request)
-    if not viewer.is_member:
-        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
-    if viewer.authority_id is None or not scopes.has(viewer, *needed):
-        return await error_page(
-            request,
-            403,
-            "You cannot publish",
-            "Only a council's publishing token, with the scope to publish, can publish figures "
-            "or case studies. Ask your exchange administrator for one.",
-        )
-    return None
+    return await publisher_refusal(
+        request,
+        needed,
+        "You cannot publish",
+        "Only a council's publishing token, with the scope to publish, can publish figures "
+        "or case studies. Ask your exchange administrator for one.",
+    )
 
 
 async def publish_page(request: Request) -> Response:
@@ -202,6 +186,33 @@ async def publish_page(request: Request) -> Response:
     )
 
 
+async def _upload_form(
+    request: Request, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    """The upload page, with what went wrong (if anything) summarised above its heading."""
+    problems = []
+    if context["file_error"]:
+        problems.append({"anchor": "file", "message": context["file_error"]})
+    if context["errors"]:
+        n = len(context["errors"])
+        problems.append(
+            {
+                "anchor": "line-errors",
+                "message": f"{n} {'problem' if n == 1 else 'problems'} in the file: "
+                "nothing was published",
+            }
+        )
+    if problems:
+        context["title"] = "Error: Upload figures"
+    return await render(
+        request,
+        "upload.html",
+        {**context, "problems": problems},
+        current="publish",
+        status_code=status_code,
+    )
+
+
 async def upload_page(request: Request) -> Response:
     refused = await _publisher_or_refusal(request, (Scope.OBSERVATIONS_PUBLISH,))
     if refused is not None:
@@ -216,16 +227,15 @@ async def upload_page(request: Request) -> Response:
         "template_href": TEMPLATE_HREF,
     }
     if request.method == "GET":
-        return await render(request, "upload.html", context, current="publish")
+        return await _upload_form(request, context)
+    too_large = f"The file must be smaller than {MAX_UPLOAD_BYTES // 1_000_000} MB"
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 100_000:
-        context["file_error"] = f"The file must be smaller than {MAX_UPLOAD_BYTES // 1_000_000} MB"
-        context["title"] = "Error: Upload figures"
-        return await render(request, "upload.html", context, current="publish", status_code=413)
-    form = await request.form(max_files=1, max_fields=10)
-    refused = await _csrf_refused(request, form.get(auth.CSRF_FIELD))
-    if refused is not None:
-        return refused
+        context["file_error"] = too_large
+        return await _upload_form(request, context, status_code=413)
+    form = await posted_form(request, max_files=1, max_fields=10)
+    if isinstance(form, Response):
+        return form
     visibility = "PUBLIC" if form.get("visibility") == "PUBLIC" else "MEMBERS"
     pseudonymous = form.get("pseudonymous") == "yes"
     context.update(visibility=visibility, pseudonymous=pseudonymous)
@@ -236,10 +246,9 @@ async def upload_page(request: Request) -> Response:
     if not data:
         context["file_error"] = "Select a CSV file of figures"
     elif len(data) > MAX_UPLOAD_BYTES:
-        context["file_error"] = f"The file must be smaller than {MAX_UPLOAD_BYTES // 1_000_000} MB"
+        context["file_error"] = too_large
     if context["file_error"]:
-        context["title"] = "Error: Upload figures"
-        return await render(request, "upload.html", context, current="publish")
+        return await _upload_form(request, context)
     result = await run_operation(
         request,
         "PublishObservationsCsv",
@@ -248,15 +257,13 @@ async def upload_page(request: Request) -> Response:
     if result.errors:
         first = result.first_error() or {}
         context["file_error"] = str(first.get("message") or "The file could not be read")
-        context["title"] = "Error: Upload figures"
-        return await render(request, "upload.html", context, current="publish")
+        return await _upload_form(request, context)
     payload = result.ok()["publishObservationsCsv"]
     if payload["userErrors"]:
         context["errors"] = sorted(
             payload["userErrors"], key=lambda e: (e.get("line") or 0, e.get("field") or "")
         )
-        context["title"] = "Error: Upload figures"
-        return await render(request, "upload.html", context, current="publish")
+        return await _upload_form(request, context)
     context["result"] = {
         "created": payload["created"],
         "revised": payload["revised"],
@@ -272,7 +279,7 @@ async def upload_page(request: Request) -> Response:
         ],
     }
     context["title"] = "Figures published"
-    return await render(request, "upload.html", context, current="publish")
+    return await _upload_form(request, context)
 
 
 async def csv_template(request: Request) -> Response:

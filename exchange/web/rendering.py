@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from exchange.tokens import scopes
 from exchange.tokens.scopes import Scope
@@ -111,3 +111,9 @@ async def error_page(
         current=current,
         status_code=status_code,
     )
+
+
+def redirect_with(request: Request, url: str, flash: str) -> RedirectResponse:
+    """To ``url`` (303 See Other), where ``flash`` is shown once (``page_context`` takes it)."""
+    request.session["flash"] = flash
+    return RedirectResponse(url, status_code=303)

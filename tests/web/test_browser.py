@@ -458,7 +458,7 @@ async def test_pages_of_results_follow_on_to_the_last(
 
 
 def test_page_numbers_keep_the_ends_and_the_neighbours() -> None:
-    from exchange.web.case_study_pages import page_numbers
+    from exchange.web.search_pages import page_numbers
 
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 3) == [1, 2, 3]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from exchange.web import formatting
-from exchange.web.figures import change_words, csv_number, quartile_text
+from exchange.web.comparison_pages import csv_number
+from exchange.web.dashboard_pages import quartile_text
+from exchange.web.figures import change_words
 
 
 @pytest.mark.parametrize(

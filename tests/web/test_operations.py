@@ -8,6 +8,7 @@ import pytest
 from graphql import OperationDefinitionNode, parse, validate
 
 from exchange.settings import Settings
+from exchange.web.fragments import FRAGMENTS_DIR, shared_fragments, with_fragments
 from exchange.web.operations import OPERATIONS_DIR, operation_names, operation_text
 from schema.build import build_schema
 
@@ -52,3 +53,30 @@ def test_operation_names_are_checked(name: str) -> None:
 def test_operation_files_are_named_after_their_operation() -> None:
     for path in OPERATIONS_DIR.glob("*.graphql"):
         assert re.search(rf"\b(query|mutation) {path.stem}\b", path.read_text())
+
+
+def test_shared_fragments_are_named_after_their_fragment() -> None:
+    names = sorted(p.stem for p in FRAGMENTS_DIR.glob("*.graphql"))
+    assert names and sorted(shared_fragments()) == names
+    for name, text in shared_fragments().items():
+        assert re.search(rf"\bfragment {name} on\b", text)
+
+
+def test_every_shared_fragment_serves_an_operation() -> None:
+    used = {
+        n
+        for name in NAMES
+        for n in shared_fragments()
+        if f"fragment {n} on" in operation_text(name)
+    }
+    assert used == set(shared_fragments())
+
+
+def test_only_the_fragments_spread_are_added_each_once() -> None:
+    text = 'query Q { caseStudies(query: "") { edges { node { ...CaseStudySummary } } } }'
+    full = with_fragments(text)
+    assert full.count("fragment CaseStudySummary on CaseStudy") == 1
+    assert "fragment Vocabulary" not in full and "fragment CaseStudyWritten" not in full
+    # A fragment the operation defines itself is its own: nothing is added for it.
+    own = text + "\nfragment CaseStudySummary on CaseStudy { id }"
+    assert with_fragments(own).count("fragment CaseStudySummary") == 1

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from exchange.web.account_pages import _safe_next
-from exchange.web.case_study_pages import highlight
+from exchange.web.search_pages import highlight
 from tests.conftest import Database, http_client
 
 HTML = {"accept": "text/html"}
