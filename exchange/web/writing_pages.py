@@ -162,6 +162,29 @@ async def _render_form(
     )
 
 
+# C0 control characters the API refuses (tab, line feed and carriage return are text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _control_character_errors(values: dict[str, Any]) -> list[FormError]:
+    """A stray control character (a vertical tab pasted from a word processor, say) is named on
+    the form, field by field, instead of failing the whole request."""
+    errors = []
+    for name, label, _ in TEXT_FIELDS:
+        found = _CONTROL.search(str(values.get(name) or ""))
+        if found:
+            errors.append(
+                FormError(
+                    name,
+                    name,
+                    f"{label} contains an invisible control character (U+{ord(found.group()):04X})"
+                    f" at character {found.start() + 1}, often left by pasting from another "
+                    "program: delete it, or retype that part, and try again",
+                )
+            )
+    return errors
+
+
 def _errors_from(user_errors: list[dict[str, Any]]) -> list[FormError]:
     return [FormError(e.get("field"), _anchor(e.get("field")), _message(e)) for e in user_errors]
 
@@ -212,6 +235,8 @@ async def new_case_study(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     values = _form_values(form)
+    if bad := _control_character_errors(values):
+        return await _render_form(request, values, bad, case_study=None)
     created = (
         await run_operation(request, "CreateCaseStudy", {"input": _mutation_input(values)})
     ).ok()["createCaseStudy"]
@@ -254,6 +279,8 @@ async def edit_case_study(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     values = _form_values(form)
+    if bad := _control_character_errors(values):
+        return await _render_form(request, values, bad, case_study=found)
     changes = _mutation_input(values)
     if found["status"] == "PUBLISHED":
         changes.pop("pseudonymous", None)  # fixed once published (the box is disabled)

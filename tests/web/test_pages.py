@@ -270,3 +270,39 @@ def test_sign_in_only_redirects_within_the_site(target: str, expected: str | Non
 )
 def test_search_highlights_allow_only_mark(snippet: str, expected: str) -> None:
     assert str(highlight(snippet)) == expected
+
+
+async def test_a_pasted_control_character_is_named_on_the_form_and_nothing_is_saved(
+    fresh_db: Database,
+) -> None:
+    """A vertical tab (as Word leaves) in a case-study field: the form says which field and where,
+    instead of the error page, and no case study is created."""
+    created = await _token(fresh_db)
+    async with http_client(fresh_db) as client:
+        form = await client.get("/sign-in", headers=HTML)
+        await client.post(
+            "/sign-in",
+            data={"token": created.secret, "csrf_token": _csrf(form.text)},
+            headers=HTML,
+        )
+        page = await client.get("/case-studies/new", headers=HTML)
+        response = await client.post(
+            "/case-studies/new",
+            data={
+                "csrf_token": _csrf(page.text),
+                "title": "Triage panel for EHC needs assessments",
+                "summary": "We moved\x0bdecisions to a weekly panel.",
+                "action": "save",
+            },
+            headers=HTML,
+        )
+    assert response.status_code == 200
+    assert "Summary contains an invisible control character (U+000B) at character 9" in (
+        response.text
+    )
+    from sqlalchemy import func, select
+
+    from exchange.casestudies.models import CaseStudy
+
+    async with fresh_db.sessions() as session:
+        assert (await session.execute(select(func.count(CaseStudy.id)))).scalar_one() == 0
