@@ -19,12 +19,14 @@ run: $(STAMP)
 	$(BIN)/exchange init
 	$(BIN)/exchange serve
 
+# The whole suite, then tests/api again without the execution shortcut (schema/fast_resolvers.py).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	EXCHANGE_FAST_EXECUTION=0 $(BIN)/python -m pytest -q tests/api
 
-# The loop to run while working: no browser, no soak, nothing marked slow.
+# The loop to run while working: no browser, no soak, nothing marked slow, fewer property examples.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not browser and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

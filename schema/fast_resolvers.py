@@ -13,6 +13,10 @@ and completing the value. ``FastExecutionContext`` resolves a direct field of sc
 ``coerce_output_value``, as graphql-core's ``complete_leaf_value`` would. Anything unusual (a
 null for a non-null field, an exception, a value the type refuses) falls back to graphql-core's
 own path, which re-runs the (side-effect-free) resolver and reports the error exactly as before.
+
+A field that carries a directive in the operation (``@stream``, a custom one) always takes
+graphql-core's path. This relies on internals of strawberry and graphql-core (the pins in
+pyproject.toml); ``EXCHANGE_FAST_EXECUTION=0`` builds the schema without it (schema/build.py).
 """
 
 from __future__ import annotations
@@ -117,12 +121,13 @@ Step = tuple[str, Any, Any, Any]
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """strawberry's execution context with one-step paths for plain fields and objects.
 
-    An object whose every selected field is plain (a direct resolver, no arguments, no @defer) is
-    completed by a plan compiled once per request and selection: resolver, then coercion or the
-    sub-plan, with no Info objects, paths or awaitable checks. Anything unusual (an exception, a
-    null for a non-null field, a value its type refuses, an awaitable) abandons the fast result
-    for that object and graphql-core completes it from scratch, re-running the (side-effect-free)
-    resolvers and reporting errors with their paths exactly as before.
+    An object whose every selected field is plain (a direct resolver, no arguments, no directive on
+    the field, no @defer) is completed by a plan compiled once per request and selection:
+    resolver, then coercion or the sub-plan, with no Info objects, paths or awaitable checks.
+    Anything unusual (an exception, a null for a non-null field, a value its type refuses, an
+    awaitable) abandons the fast result for that object and graphql-core completes it from
+    scratch, re-running the (side-effect-free) resolvers and reporting errors with their paths
+    exactly as before.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -155,7 +160,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if name == "__typename":
                 steps.append((response_key, _TYPENAME, return_type.name, None))
                 continue
-            if node.arguments:
+            # Arguments, or any directive on the field itself (@stream, a custom one; @include and
+            # @skip were applied when the fields were collected): graphql-core's path.
+            if node.arguments or node.directives:
                 return None
             field_def = return_type.fields.get(name)
             resolve = field_def.resolve if field_def is not None else None
@@ -231,7 +238,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         node = field_details_list[0].node
-        if self._plain and not node.arguments:
+        if self._plain and not node.arguments and not node.directives:
             field_def = parent_type.fields.get(node.name.value)
             resolve = field_def.resolve if field_def is not None else None
             leaf = getattr(resolve, _LEAF, None)

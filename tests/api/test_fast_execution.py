@@ -1,15 +1,22 @@
 """schema/fast_resolvers.py: the one-step path for plain leaf fields answers exactly as
-graphql-core's own path, errors included."""
+graphql-core's own path, errors included; EXCHANGE_FAST_EXECUTION=0 turns it off."""
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+import os
+from typing import Any, cast
 
+import pytest
 import strawberry
+from graphql import GraphQLObjectType
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from exchange.settings import Settings
 from schema import fast_resolvers
+from schema.build import SCHEMA_SETTINGS, build_schema
+from tests.conftest import Database, run_graphql, schema_for
 
 
 @strawberry.enum
@@ -173,3 +180,107 @@ def test_one_plan_per_selection_not_per_object() -> None:
     schema.execute_sync("{ items { count colour } }")
     # Item's selection is planned once although there are two items.
     assert Counting.plans_built == 1
+
+
+# A directive on a field changes how graphql-core completes it: @stream sends the first items of
+# a list at once and the rest later. A plan that ignored the directive would send the whole list
+# in the initial result.
+@strawberry.type
+class StreamQuery:
+    @strawberry.field
+    def branch(self) -> Branch:
+        leaves = [Leaf(name=n, size=i) for i, n in enumerate("abc")]
+        return Branch(label="x", leaves=leaves, best=None, required=leaves[0])
+
+    @strawberry.field
+    def item(self) -> Item:
+        return Item(name="a", maybe=None, count=1, colour=Colour.RED, flags=[1, 2, 3])
+
+
+STREAM_QUERY = """{
+  branch { label leaves @stream(initialCount: 1) { name } }
+  item { name flags @stream(initialCount: 2) }
+}"""
+
+
+async def _streamed(cls: type | None) -> tuple[Any, list[Any]]:
+    schema = strawberry.Schema(
+        query=StreamQuery,
+        config=StrawberryConfig(enable_experimental_incremental_execution=True),
+    )
+    fast_resolvers.install(schema)
+    if cls is not None:
+        schema.execution_context_class = cls
+    result: Any = await schema.execute(STREAM_QUERY)
+    initial = result.initial_result  # an incremental result: the stream was honoured
+    later = [
+        [(item.id, item.items) for item in part.incremental or []]
+        async for part in result.subsequent_results
+    ]
+    return initial.data, later
+
+
+async def test_a_field_with_a_directive_takes_graphql_cores_path() -> None:
+    fast = await _streamed(None)
+    assert fast == await _streamed(StrawberryGraphQLCoreExecutionContext)
+    data, later = fast
+    assert data == {
+        "branch": {"label": "x", "leaves": [{"name": "a"}]},
+        "item": {"name": "a", "flags": [1, 2]},
+    }
+    streamed = [items for part in later for _, items in part]
+    assert len(streamed) == 2
+    assert [3] in streamed and [{"name": "b"}, {"name": "c"}] in streamed
+
+
+# EXCHANGE_FAST_EXECUTION (Settings.fast_execution) turns the shortcut off.
+
+
+def test_the_setting_is_on_by_default_and_0_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXCHANGE_FAST_EXECUTION", raising=False)
+    assert Settings.from_env().fast_execution is True
+    for off in ("0", "false"):
+        monkeypatch.setenv("EXCHANGE_FAST_EXECUTION", off)
+        assert Settings.from_env().fast_execution is False
+
+
+def test_off_builds_the_schema_without_the_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXCHANGE_FAST_EXECUTION", "1")
+    on = build_schema(Settings.from_env())
+    monkeypatch.setenv("EXCHANGE_FAST_EXECUTION", "0")
+    off = build_schema(Settings.from_env())
+    assert on.execution_context_class is fast_resolvers.FastExecutionContext
+    assert off.execution_context_class is not fast_resolvers.FastExecutionContext
+    authority = off._schema.type_map["Authority"]
+    assert isinstance(authority, GraphQLObjectType)
+    assert not hasattr(authority.fields["name"].resolve, "_dbvx_shape")
+
+
+async def test_the_api_tests_run_the_configured_path(loaded_db: Database) -> None:
+    """`make test` runs tests/api again with EXCHANGE_FAST_EXECUTION=0: this is what makes that
+    second run a run without the shortcut."""
+    wanted = os.environ.get("EXCHANGE_FAST_EXECUTION", "1") not in {"0", "false"}
+    fast = schema_for(loaded_db.settings).execution_context_class
+    assert (fast is fast_resolvers.FastExecutionContext) is wanted
+    result = await run_graphql(loaded_db, '{ authority(code: "869") { name } }')
+    assert result == {"data": {"authority": {"name": "West Berkshire"}}}
+
+
+class _Recording:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._settings, name)
+
+
+async def test_schema_key_names_every_setting_the_schema_reads() -> None:
+    """The tests share one schema per schema_key: a setting build_schema reads but the key
+    left out would hand a test a schema built for other settings."""
+    recording = _Recording(Settings.from_env())
+    schema = build_schema(cast(Settings, recording))
+    result = await schema.execute("{ __typename }")  # the extension factories read theirs here
+    assert result.errors is None
+    assert recording.read == set(SCHEMA_SETTINGS)
