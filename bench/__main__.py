@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,16 +66,13 @@ def comparison_bodies() -> list[dict[str, Any]]:
 
 
 async def in_process(settings: Settings, query: str, variables: dict[str, Any]) -> Any:
+    from exchange.composition import build_services
     from exchange.db import create_engine, session_factory
     from schema.build import build_schema
-    from schema.context import Context, Services
-    from schema.ids import Signer
+    from schema.context import Context
 
     engine = create_engine(settings.database_url)
-    services = Services(settings, session_factory(engine), Signer(settings.secret_key))
-    from exchange import wiring
-
-    wiring.extend_services(services)
+    services = build_services(settings, session_factory(engine))
     schema = build_schema(settings)
 
     async def run() -> Any:
@@ -250,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = 3 if args.quick else args.seconds
     samples = 50 if args.quick else 300
-    base = replace(Settings.from_env(), secret_key="benchmark-secret-" + "x" * 20)
+    base = Settings.from_env().model_copy(update={"secret_key": "benchmark-secret-" + "x" * 20})
     work = Path(tempfile.mkdtemp(prefix="dbvx-bench-"))
     results: dict[str, Any] = {"machine": machine.describe(), "seconds": seconds}
     say = print

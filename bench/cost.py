@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,15 +158,16 @@ def init_database(folder: Path) -> Settings:
 
 def settings_for(folder: Path) -> Settings:
     """Budgets off and no per-query maximum: the script measures, it does not refuse."""
-    return replace(
-        Settings.from_env(),
-        data_dir=folder,
-        database_url=f"sqlite+aiosqlite:///{folder / 'exchange.db'}",
-        secret_key="bench-cost-" + "x" * 32,
-        meili_url=None,
-        redis_url=None,
-        cost_budget_per_hour=0,
-        max_query_cost=10**9,
+    return Settings.from_env().model_copy(
+        update={
+            "data_dir": folder,
+            "database_url": f"sqlite+aiosqlite:///{folder / 'exchange.db'}",
+            "secret_key": "bench-cost-" + "x" * 32,
+            "meili_url": None,
+            "redis_url": None,
+            "cost_budget_per_hour": 0,
+            "max_query_cost": 10**9,
+        }
     )
 
 
@@ -230,16 +231,15 @@ class Row:
 
 
 async def measure(settings: Settings, samples: int) -> list[Row]:
-    from exchange import wiring
+    from exchange.casestudies import indexing
+    from exchange.composition import build_services, close_search_backends
     from exchange.db import create_engine, session_factory
     from schema.build import build_schema
-    from schema.context import Context, Services
-    from schema.ids import Signer
+    from schema.context import Context
 
     engine = create_engine(settings.database_url)
-    services = Services(settings, session_factory(engine), Signer(settings.secret_key))
-    wiring.extend_services(services)
-    await wiring.startup(services)
+    services = build_services(settings, session_factory(engine))
+    await indexing.drain_quietly(services.sessions, services.search, settings.secret_key)
     schema = build_schema(settings)
     async with services.sessions() as s:
         from exchange.authorities import repository as authorities
@@ -284,7 +284,7 @@ async def measure(settings: Settings, samples: int) -> list[Row]:
                 flush=True,
             )
     finally:
-        await wiring.shutdown(services)
+        close_search_backends()
         await engine.dispose()
     return rows
 

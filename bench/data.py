@@ -9,7 +9,6 @@ import secrets
 import sqlite3
 import statistics
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,13 +24,14 @@ CASE_STUDIES = 20_000
 
 def settings_for(base: Settings, data_dir: Path) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
-    return replace(
-        base,
-        data_dir=data_dir,
-        database_url=f"sqlite+aiosqlite:///{data_dir / 'exchange.db'}",
-        meili_url=None,
-        redis_url=None,
-        cost_budget_per_hour=10**12,
+    return base.model_copy(
+        update={
+            "data_dir": data_dir,
+            "database_url": f"sqlite+aiosqlite:///{data_dir / 'exchange.db'}",
+            "meili_url": None,
+            "redis_url": None,
+            "cost_budget_per_hour": 10**12,
+        }
     )
 
 

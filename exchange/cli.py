@@ -119,9 +119,9 @@ def init() -> None:
 
 async def _after_init(settings: Settings) -> None:
     """Later stages of init (demo data, search index), wired by the composition root."""
-    from exchange import bootstrap_hooks
+    from exchange import composition
 
-    await bootstrap_hooks.after_init(settings, console)
+    await composition.after_init(settings, console)
 
 
 @main.command()

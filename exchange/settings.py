@@ -1,38 +1,36 @@
-"""Settings, read once from ``EXCHANGE_*`` environment variables.
+"""Settings, read once from ``EXCHANGE_*`` environment variables (pydantic-settings).
 
-Every variable is documented in docs/configuration.md.
+Every variable is documented in docs/configuration.md. An empty variable counts as unset. Lists
+(``EXCHANGE_TRUSTED_PROXIES``, ``EXCHANGE_ALLOWED_PHONE_NUMBERS``) are comma-separated. A changed
+copy: ``settings.model_copy(update={...})``.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
-def _list(name: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in os.environ.get(name, "").split(",") if p.strip())
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EXCHANGE_", env_ignore_empty=True, frozen=True, extra="ignore"
+    )
 
-
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str
-    secret_key: str
+    data_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = Field(
+        default_factory=lambda data: f"sqlite+aiosqlite:///{data['data_dir'] / 'exchange.db'}"
+    )
+    # Unset: a per-installation secret kept under the data folder (see _dev_secret).
+    secret_key: str = Field(default_factory=lambda data: _dev_secret(data["data_dir"]), repr=False)
     meili_url: str | None = None
-    meili_key: str | None = None
+    meili_key: str | None = Field(default=None, repr=False)
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -47,13 +45,34 @@ class Settings:
     redis_prefix: str = "dbvx"
     operation_timeout_ms: int = 5_000  # one GraphQL operation's time limit; 0: none
     # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the header is ignored.
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: CommaList = ()
+    # Public phone numbers a case study may quote, beside the shipped list (screening.py).
+    allowed_phone_numbers: CommaList = ()
     # Real pseudonymous figures are shown to others at release times, multiples of this since the
     # epoch (daily: 00:00 UTC); 0 shows them at once (tests and try-outs only: docs/publishing.md).
     pseudonym_release_seconds: int = 86_400
+    # How often the app applies the search outbox on its own; 0: only after each change.
+    outbox_drain_seconds: float = 30.0
+    secure_cookies: bool = False  # officer-page cookies sent over HTTPS only
     debug: bool = False
     fast_execution: bool = True  # schema/fast_resolvers.py's shortcut; off: strawberry's own path
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _resolved(cls, value: Path) -> Path:
+        return value.resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalised(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("trusted_proxies", "allowed_phone_numbers", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,35 +84,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        data_dir = Path(os.environ.get("EXCHANGE_DATA_DIR", PROJECT_ROOT / "var")).resolve()
-        default_db = f"sqlite+aiosqlite:///{data_dir / 'exchange.db'}"
-        secret = os.environ.get("EXCHANGE_SECRET_KEY") or _dev_secret(data_dir)
-        return cls(
-            data_dir=data_dir,
-            database_url=normalise_database_url(
-                os.environ.get("EXCHANGE_DATABASE_URL", default_db)
-            ),
-            secret_key=secret,
-            meili_url=os.environ.get("EXCHANGE_MEILI_URL") or None,
-            meili_key=os.environ.get("EXCHANGE_MEILI_KEY") or None,
-            redis_url=os.environ.get("EXCHANGE_REDIS_URL") or None,
-            host=os.environ.get("EXCHANGE_HOST", "127.0.0.1"),
-            port=_int("EXCHANGE_PORT", 8000),
-            max_depth=_int("EXCHANGE_MAX_DEPTH", 12),
-            max_aliases=_int("EXCHANGE_MAX_ALIASES", 30),
-            max_tokens=_int("EXCHANGE_MAX_TOKENS", 5000),
-            max_body_bytes=_int("EXCHANGE_MAX_BODY_BYTES", 1_000_000),
-            max_batch=_int("EXCHANGE_MAX_BATCH", 10),
-            cost_budget_per_hour=_int("EXCHANGE_COST_BUDGET_PER_HOUR", 50_000),
-            max_query_cost=_int("EXCHANGE_MAX_QUERY_COST", 1_000),
-            rate_limit_window=_int("EXCHANGE_RATE_LIMIT_WINDOW", 3600),
-            redis_prefix=os.environ.get("EXCHANGE_REDIS_PREFIX") or "dbvx",
-            operation_timeout_ms=_int("EXCHANGE_OPERATION_TIMEOUT_MS", 5_000),
-            trusted_proxies=_list("EXCHANGE_TRUSTED_PROXIES"),
-            pseudonym_release_seconds=_int("EXCHANGE_PSEUDONYM_RELEASE_SECONDS", 86_400),
-            debug=os.environ.get("EXCHANGE_DEBUG", "") in {"1", "true", "yes"},
-            fast_execution=os.environ.get("EXCHANGE_FAST_EXECUTION", "1") not in {"0", "false"},
-        )
+        return cls()
 
 
 def normalise_database_url(url: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,9 +15,11 @@ from strawberry.types import Info as _Info
 from exchange.db import WRITE, begin_read, end_read
 from exchange.settings import Settings
 from exchange.viewer import ANONYMOUS, Viewer
+from schema.cost import RateLimiter
 from schema.deadline import Deadline
 from schema.ids import Signer
 from schema.loaders import Loaders
+from search.port import SearchBackend
 
 T = TypeVar("T")
 
@@ -29,7 +31,8 @@ class Services:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     signer: Signer
-    extras: dict[str, Any] = field(default_factory=dict)
+    search: SearchBackend | None = None  # None: no index (search answers from nothing)
+    rate_limiter: RateLimiter | None = None  # None: no hourly budgets
 
 
 class Context:

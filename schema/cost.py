@@ -474,6 +474,20 @@ class Budget:
     retry_after: int  # seconds; 0 when allowed
 
 
+class RateLimiter(Protocol):
+    """Hourly budgets of query-cost points (exchange/http/ratelimit.py: in memory or Redis)."""
+
+    name: str
+    limit: int
+    window: int
+
+    async def charge(self, key: str, points: int) -> Budget: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Admission:
     viewer: Viewer | None = None  # who is asking, once authenticated

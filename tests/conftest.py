@@ -12,12 +12,13 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from exchange.db import create_engine, session_factory, transaction
@@ -30,6 +31,11 @@ PG_ADMIN_URL = os.environ.get(
 )
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKENDS = ["sqlite", "postgresql"]
+
+# `make test-fast` loads this profile (--hypothesis-profile=fast): property tests whose examples
+# each cost database rounds draw fewer there (see test_disclosure_properties.py); `make test` and
+# CI draw them all.
+hypothesis_settings.register_profile("fast", max_examples=10)
 
 
 def _pg_available() -> str | None:
@@ -165,12 +171,13 @@ async def make_database(backend: str, tmp: Path, *, load: str) -> tuple[Database
 
     # Pseudonymous figures are released at once here; the release schedule (daily by default)
     # has tests of its own (tests/core/test_pseudonym_release.py).
-    settings = replace(
-        Settings.from_env(),
-        database_url=url,
-        data_dir=tmp,
-        secret_key="test-secret-" + name,
-        pseudonym_release_seconds=0,
+    settings = Settings.from_env().model_copy(
+        update={
+            "database_url": url,
+            "data_dir": tmp,
+            "secret_key": "test-secret-" + name,
+            "pseudonym_release_seconds": 0,
+        }
     )
     return Database(backend, url, settings, create_engine(url)), cleanup
 
@@ -210,30 +217,22 @@ async def fresh_db(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def services_for(db: Database) -> Any:
-    from exchange import wiring
-    from schema.context import Services
-    from schema.ids import Signer
+    from exchange.composition import build_services
 
-    services = Services(
-        settings=db.settings, sessions=db.sessions, signer=Signer(db.settings.secret_key)
-    )
-    wiring.extend_services(services)
-    return services
+    return build_services(db.settings, db.sessions)
 
 
 async def run_graphql(
     db: Database, query: str, variables: dict[str, Any] | None = None, viewer: Viewer = ANONYMOUS
 ) -> dict[str, Any]:
     """Execute in-process (no HTTP): returns {"data": ..., "errors": [...]}."""
-    from schema.build import build_schema
     from schema.context import Context
 
-    schema = _schema_cache.get(id(db.settings))
-    if schema is None:
-        schema = _schema_cache[id(db.settings)] = build_schema(db.settings)
     ctx = Context(services_for(db), viewer)
     try:
-        result = await schema.execute(query, variable_values=variables, context_value=ctx)
+        result = await schema_for(db.settings).execute(
+            query, variable_values=variables, context_value=ctx
+        )
     finally:
         await ctx.close()
     out: dict[str, Any] = {"data": result.data}
@@ -242,7 +241,21 @@ async def run_graphql(
     return out
 
 
-_schema_cache: dict[int, Any] = {}
+# Schemas by the settings they are built from (schema.build.schema_key), not by Settings object:
+# every fresh_db has its own Settings, and a schema built per test costs ~30 ms and misses
+# strawberry's validation cache, which is keyed by schema (~10 ms a document). An id() key could
+# also hand a test a schema built for other settings once the old Settings object is freed.
+_schema_cache: dict[tuple[object, ...], Any] = {}
+
+
+def schema_for(settings: Settings) -> Any:
+    from schema.build import build_schema, schema_key
+
+    key = schema_key(settings)
+    schema = _schema_cache.get(key)
+    if schema is None:
+        schema = _schema_cache[key] = build_schema(settings)
+    return schema
 
 
 @pytest.fixture

@@ -1,20 +1,22 @@
 """docker-compose.yml and the Dockerfile, checked without Docker: valid YAML of the compose shape,
 the services scale-out needs, pinned images, health checks, start-up order, and environment
-variables the app really reads."""
+variables the app really reads. And the lock file `make` installs from pins every dependency."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = (ROOT / "exchange" / "settings.py").read_text() + (
-    ROOT / "exchange" / "cli.py"
-).read_text()
+CLI = (ROOT / "exchange" / "cli.py").read_text()  # envvar="EXCHANGE_..." of its options
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +113,13 @@ def test_app_environment_is_wired_to_the_other_services(compose: dict[str, Any])
 
 
 def test_every_exchange_variable_in_compose_is_one_the_app_reads(compose: dict[str, Any]) -> None:
+    from exchange.settings import Settings
+
+    read = {"EXCHANGE_" + field.upper() for field in Settings.model_fields}
     for name, service in compose["services"].items():
         for key in _env(service):
             if key.startswith("EXCHANGE_"):
-                assert f'"{key}"' in SETTINGS, (name, key)
+                assert key in read or f'"{key}"' in CLI, (name, key)
 
 
 def test_dockerfile_runs_the_app_as_a_non_root_user() -> None:
@@ -128,3 +133,25 @@ def test_dockerfile_runs_the_app_as_a_non_root_user() -> None:
         assert f"COPY {room} ./{room}" in text
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".venv" in ignored and "var" in ignored
+
+
+def test_the_lock_pins_every_dependency_pyproject_names() -> None:
+    """requirements/dev.txt (pip-tools; `make lock` re-resolves it) is what make and .ci/run
+    install: a dependency added to pyproject.toml, or a bound raised, without re-locking fails."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    named = [Requirement(r) for r in project["dependencies"]]
+    named += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    pinned: dict[str, Version] = {}
+    for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep and version, f"not pinned with ==: {line!r}"
+            pinned[canonicalize_name(name)] = Version(version.strip())
+    for requirement in named:
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{requirement.name} is not in requirements/dev.txt: run make lock"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"requirements/dev.txt pins {requirement.name}=={pinned[name]}, outside "
+            f"{requirement.specifier} in pyproject.toml: run make lock"
+        )

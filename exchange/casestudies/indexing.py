@@ -2,7 +2,8 @@
 
 The database is the source of truth. Every case-study change writes a ``search_outbox`` row in
 the same transaction; ``drain`` applies pending rows to the search backend after the commit
-(in the request, on start-up, from ``exchange search drain``). A row only names a case study:
+(in the request, by the app on start-up and every ``EXCHANGE_OUTBOX_DRAIN_SECONDS``, from
+``exchange search drain``). A row only names a case study:
 the drain reads its *current* state and upserts it (published) or deletes it (anything else),
 so replaying a row is harmless and a process killed between commit and indexing loses nothing:
 the row is still there for the next drain.
@@ -211,3 +212,16 @@ async def status(factory: async_sessionmaker[AsyncSession], backend: SearchBacke
         await session.rollback()
     indexed = await asyncio.to_thread(backend.count)
     return IndexStatus(published, indexed, pending)
+
+
+async def drain_every(
+    factory: async_sessionmaker[AsyncSession],
+    backend: SearchBackend | None,
+    secret: str,
+    seconds: float,
+) -> None:
+    """Drain every ``seconds`` until cancelled (the app's lifespan runs this), so a change whose
+    index write failed is indexed later without waiting for another change."""
+    while True:
+        await asyncio.sleep(seconds)
+        await drain_quietly(factory, backend, secret)

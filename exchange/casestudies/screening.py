@@ -49,9 +49,8 @@ Detectors
 from __future__ import annotations
 
 import functools
-import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -120,12 +119,16 @@ SWITCHBOARD_ALLOW_LIST: Final[frozenset[str]] = frozenset(
 ALLOW_ENV = "EXCHANGE_ALLOWED_PHONE_NUMBERS"
 
 
+def allowed_numbers(entries: Iterable[str] = ()) -> frozenset[str]:
+    """The shipped list plus the installation's own (``Settings.allowed_phone_numbers``, from
+    ``EXCHANGE_ALLOWED_PHONE_NUMBERS``: public numbers written any way, e.g. "020 7974 4444")."""
+    return _allowed(tuple(entries))
+
+
 @functools.cache
-def allowed_numbers() -> frozenset[str]:
-    """The shipped list plus the installation's own (``EXCHANGE_ALLOWED_PHONE_NUMBERS``: comma-
-    separated public numbers, written any way, e.g. "020 7974 4444, +44 1635 42 42 42")."""
+def _allowed(entries: tuple[str, ...]) -> frozenset[str]:
     extra = set()
-    for entry in (raw.strip() for raw in os.environ.get(ALLOW_ENV, "").split(",")):
+    for entry in (raw.strip() for raw in entries):
         if not entry:
             continue
         national = national_digits(normalise(entry).text)
@@ -331,7 +334,7 @@ def _mask(span: str) -> str:
     return "…"
 
 
-def _raw_spans(text: str) -> Iterator[tuple[int, int, str]]:
+def _raw_spans(text: str, allowed: frozenset[str]) -> Iterator[tuple[int, int, str]]:
     """Spans in normalised ``text``."""
     for m in _UPN_RE.finditer(text):
         if _is_valid_upn(m.group(), _labelled(_UPN_LABEL_RE, text, m.start())):
@@ -343,20 +346,26 @@ def _raw_spans(text: str) -> Iterator[tuple[int, int, str]]:
         for m in _EMAIL_RE.finditer(text):
             if not _is_role_mailbox(m.group("local"), m.group("domain")):
                 yield m.start(), m.end(), _EMAIL
-    for start, end in find_phones(text, allowed_numbers()):
+    for start, end in find_phones(text, allowed):
         yield start, end, _PHONE
     for start, end in find_dates_of_birth(text):
         yield start, end, _DOB
 
 
-def screen_text(field: str, text: str | None) -> list[PersonalDataFinding]:
+def screen_text(
+    field: str, text: str | None, allowed: frozenset[str] = SWITCHBOARD_ALLOW_LIST
+) -> list[PersonalDataFinding]:
     """Findings for one field's text, ordered by start, without overlaps; offsets are in
-    ``text`` as given (not in its normalised form)."""
+    ``text`` as given (not in its normalised form). ``allowed``: phone numbers not reported
+    (:func:`allowed_numbers`)."""
     if not text:
         return []
     folded = normalise(text)
     spans = sorted(
-        ((*folded.original_span(start, end), kind) for start, end, kind in _raw_spans(folded.text)),
+        (
+            (*folded.original_span(start, end), kind)
+            for start, end, kind in _raw_spans(folded.text, allowed)
+        ),
         key=lambda s: (s[0], -(s[1] - s[0]), _PRIORITY[s[2]]),
     )
     findings: list[PersonalDataFinding] = []
@@ -375,10 +384,12 @@ def screen_text(field: str, text: str | None) -> list[PersonalDataFinding]:
     return findings
 
 
-def screen_fields(fields: Mapping[str, str | None]) -> list[PersonalDataFinding]:
+def screen_fields(
+    fields: Mapping[str, str | None], allowed: frozenset[str] = SWITCHBOARD_ALLOW_LIST
+) -> list[PersonalDataFinding]:
     """Screen every field; findings sorted by field name, then start offset."""
     findings: list[PersonalDataFinding] = []
     for field, text in fields.items():
-        findings.extend(screen_text(field, text))
+        findings.extend(screen_text(field, text, allowed))
     findings.sort(key=lambda f: (f.field, f.start))
     return findings

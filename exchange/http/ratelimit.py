@@ -12,22 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import Any
 
 from schema.cost import Budget
+from schema.cost import RateLimiter as RateLimiter  # the port, beside the Budget it charges
 
 log = logging.getLogger("exchange.ratelimit")
-
-
-class RateLimiter(Protocol):
-    limit: int
-    window: int
-
-    async def charge(self, key: str, points: int) -> Budget: ...
-
-    async def ping(self) -> bool: ...
-
-    async def close(self) -> None: ...
 
 
 def _decision(limit: int, used: int, allowed: bool, reset_in: int, now: float) -> Budget:

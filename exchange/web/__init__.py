@@ -1,4 +1,4 @@
-"""Officer web pages (Starlette + Jinja2, GOV.UK Frontend). Wired by exchange.wiring."""
+"""Officer web pages (Starlette + Jinja2, GOV.UK Frontend). Wired by exchange.app."""
 
 from __future__ import annotations
 

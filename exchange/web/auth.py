@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +35,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exchange.db import transaction
 from exchange.settings import Settings
-from exchange.tokens import repository as token_repository
 from exchange.tokens import service as tokens
 from exchange.viewer import ANONYMOUS, Viewer
 from exchange.websessions import service as websessions
@@ -55,13 +53,9 @@ def session_key(settings: Settings) -> str:
     return hmac.new(settings.secret_key.encode(), b"dbvx officer session", "sha256").hexdigest()
 
 
-def secure_cookies() -> bool:
-    """``EXCHANGE_SECURE_COOKIES=1`` behind HTTPS (docs/officers.md): cookies sent over TLS only."""
-    return os.environ.get("EXCHANGE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}
-
-
 def middleware(settings: Settings) -> list[Middleware]:
-    secure = secure_cookies()
+    # EXCHANGE_SECURE_COOKIES=1 behind HTTPS (docs/officers.md): cookies sent over TLS only.
+    secure = settings.secure_cookies
     return [
         Middleware(
             SessionMiddleware,
@@ -155,22 +149,17 @@ async def _resolve(services: Any, current: _Current, raw: str) -> None:
     now = datetime.now(UTC)
     async with services.sessions() as session:
         found = await websessions.lookup(session, raw, now=now)  # refreshes last_seen_at
-        token = await token_repository.get(session, found.token_id) if found else None
-        if found is not None and (token is None or not tokens.is_current(token, now)):
+        viewer = await tokens.current_viewer(session, found.token_id, now=now) if found else None
+        if found is not None and viewer is None:
             await websessions.revoke(session, found.id, now=now)  # its token has ended
             found = None
         await session.commit()
-    if found is None or token is None:
+    if found is None or viewer is None:
         current.clear_cookie = True  # revoked, expired or unknown: anonymous, forget the cookie
         return
     current.session_id = found.id
     current.csrf = found.csrf_token
-    current.viewer = Viewer(
-        role=token.role,
-        authority_id=token.authority_id,
-        token_id=token.id,
-        scopes=token.scope_set,
-    )
+    current.viewer = viewer
 
 
 def _state(request: Request) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class PageContext(Context):
         super().__init__(services, viewer, request)
 
     async def admit(self, points: int) -> Admission:
-        limiter = self.services.extras.get("rate_limiter")
+        limiter = self.services.rate_limiter
         if limiter is None:
             return Admission(viewer=self.viewer)
         budget = await limiter.charge(budget_key(self.viewer, self.request), points)

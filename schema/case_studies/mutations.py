@@ -9,6 +9,7 @@ import strawberry
 
 from exchange.casestudies import indexing, service, vocab
 from exchange.casestudies.errors import CaseStudyErrorCode
+from exchange.casestudies.screening import allowed_numbers
 from exchange.errors import DomainError
 from schema.case_studies.types import CaseStudy, global_key
 from schema.context import Info
@@ -160,7 +161,7 @@ def _by(info: Info) -> str | None:
 async def _index_after_commit(info: Info) -> None:
     ctx = info.context
     await indexing.drain_quietly(
-        ctx.services.sessions, ctx.services.extras.get("search"), ctx.settings.secret_key
+        ctx.services.sessions, ctx.services.search, ctx.settings.secret_key
     )
 
 
@@ -183,6 +184,10 @@ async def _mutate(info: Info, work: Any) -> tuple[CaseStudy | None, list[CaseStu
     return CaseStudy(model=model), []
 
 
+def _allowed_phones(info: Info) -> frozenset[str]:
+    return allowed_numbers(info.context.settings.allowed_phone_numbers)
+
+
 async def _mutate_existing(
     info: Info, id: strawberry.ID, work: Any
 ) -> tuple[CaseStudy | None, list[CaseStudyError]]:
@@ -197,7 +202,10 @@ async def create_case_study(info: Info, input: CreateCaseStudyInput) -> CreateCa
     ctx = info.context
     values = _values(input)
     node, errors = await _mutate(
-        info, lambda s: service.create(s, ctx.viewer, values, created_by=_by(info))
+        info,
+        lambda s: service.create(
+            s, ctx.viewer, values, created_by=_by(info), allowed_phones=_allowed_phones(info)
+        ),
     )
     return CreateCaseStudyPayload(case_study=node, user_errors=errors)
 
@@ -208,7 +216,9 @@ async def update_case_study(info: Info, input: UpdateCaseStudyInput) -> UpdateCa
     node, errors = await _mutate_existing(
         info,
         input.id,
-        lambda s, key: service.update(s, ctx.viewer, key, changes, created_by=_by(info)),
+        lambda s, key: service.update(
+            s, ctx.viewer, key, changes, created_by=_by(info), allowed_phones=_allowed_phones(info)
+        ),
     )
     return UpdateCaseStudyPayload(case_study=node, user_errors=errors)
 
@@ -216,7 +226,11 @@ async def update_case_study(info: Info, input: UpdateCaseStudyInput) -> UpdateCa
 async def publish_case_study(info: Info, input: PublishCaseStudyInput) -> PublishCaseStudyPayload:
     ctx = info.context
     node, errors = await _mutate_existing(
-        info, input.id, lambda s, key: service.publish(s, ctx.viewer, key, created_by=_by(info))
+        info,
+        input.id,
+        lambda s, key: service.publish(
+            s, ctx.viewer, key, created_by=_by(info), allowed_phones=_allowed_phones(info)
+        ),
     )
     return PublishCaseStudyPayload(case_study=node, user_errors=errors)
 

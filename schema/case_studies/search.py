@@ -148,7 +148,7 @@ async def case_studies(
     win = relay.window(ctx.signer, first=first, after=after, last=None, before=None)
     page = await finder.search(
         ctx.read,
-        ctx.services.extras.get("search"),
+        ctx.services.search,
         ctx.viewer,
         text=query,
         filters=_filters(filter or CaseStudyFilter()),

@@ -109,3 +109,20 @@ async def test_publishing_rescreens_text_stored_before_the_screen_caught_it(
     assert (await run_graphql(fresh_db, SEARCH, {"q": "Referred"}))["data"]["caseStudies"][
         "totalCount"
     ] == 0
+
+
+async def test_the_installations_allowed_numbers_reach_the_mutations(fresh_db: Any) -> None:
+    """EXCHANGE_ALLOWED_PHONE_NUMBERS (Settings.allowed_phone_numbers) is passed to the screen."""
+    owner = await _writer(fresh_db)
+    what = "Families can call the council on 020 7974 4444 during office hours."
+    refused = await run_graphql(fresh_db, CREATE, {"input": _input(whatWasDone=what)}, owner)
+    assert [e["code"] for e in refused["data"]["createCaseStudy"]["userErrors"]] == [
+        "PERSONAL_DATA"
+    ]
+    settings = fresh_db.settings.model_copy(update={"allowed_phone_numbers": ("020 7974 4444",)})
+    allowed = replace(fresh_db, settings=settings)
+    created = await run_graphql(allowed, CREATE, {"input": _input(whatWasDone=what)}, owner)
+    assert created["data"]["createCaseStudy"]["userErrors"] == []
+    cid = created["data"]["createCaseStudy"]["caseStudy"]["id"]
+    published = await run_graphql(allowed, PUBLISH, {"id": cid}, owner)
+    assert published["data"]["publishCaseStudy"]["caseStudy"]["status"] == "PUBLISHED"

@@ -158,16 +158,14 @@ async def test_a_change_committed_while_indexing_is_requeued(fresh_db: Any, tmp_
 CHILD = textwrap.dedent(
     """
     import asyncio, sys, time
-    from dataclasses import replace
 
-    from exchange import wiring
     from exchange.casestudies import service
     from exchange.db import create_engine, session_factory, transaction
     from exchange.settings import Settings
     from exchange.viewer import role_viewer
     from schema.build import build_schema
-    from schema.context import Context, Services
-    from schema.ids import Signer
+    from exchange.composition import build_services
+    from schema.context import Context
 
 
     class Hang:
@@ -183,13 +181,12 @@ CHILD = textwrap.dedent(
     async def main(url, data_dir, secret, authority_id, title):
         from pathlib import Path
 
-        settings = replace(
-            Settings.from_env(), database_url=url, data_dir=Path(data_dir), secret_key=secret
+        settings = Settings.from_env().model_copy(
+            update={"database_url": url, "data_dir": Path(data_dir), "secret_key": secret}
         )
         engine = create_engine(url)
-        services = Services(settings, session_factory(engine), Signer(secret))
-        wiring.extend_services(services)
-        services.extras["search"] = Hang()
+        services = build_services(settings, session_factory(engine))
+        services.search = Hang()
         viewer = role_viewer("publisher", authority_id=int(authority_id))
         async with transaction(services.sessions) as session:
             values = {
@@ -214,6 +211,48 @@ CHILD = textwrap.dedent(
     asyncio.run(main(*sys.argv[1:]))
     """
 )
+
+
+class _FailsOnce:
+    """Wraps a backend; the first index write fails, as an unreachable search server would."""
+
+    def __init__(self, inner: TantivyBackend) -> None:
+        self.inner, self.failures = inner, 0
+        self.name = "fails-once"
+
+    def upsert(self, docs: Sequence[CaseStudyDocument]) -> None:
+        if self.failures == 0:
+            self.failures += 1
+            raise RuntimeError("search server unreachable")
+        self.inner.upsert(docs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_the_app_drains_the_outbox_on_its_own(fresh_db: Any, tmp_path: Path) -> None:
+    """A change whose index write failed is indexed later by the app's periodic drain, with no
+    new edit; the drainer stops with the app."""
+    import asyncio
+
+    from exchange.app import create_app
+
+    app = create_app(fresh_db.settings.model_copy(update={"outbox_drain_seconds": 0.05}))
+    inner = TantivyBackend(tmp_path / "index")
+    flaky = app.state.services.search = _FailsOnce(inner)
+    owner = await publisher(fresh_db, WEST_BERKSHIRE)
+    async with app.router.lifespan_context(app):
+        cs = await _publish(fresh_db, owner, title="Indexed without another edit")
+        for _ in range(200):  # bounded: up to ~10 s
+            if _ids(inner, "Indexed without another edit"):
+                break
+            await asyncio.sleep(0.05)
+        assert flaky.failures == 1
+        assert _ids(inner, "Indexed without another edit") == [cs.public_id]
+        async with fresh_db.sessions() as session:
+            assert await repository.pending_count(session) == 0
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "search-outbox-drainer"]
+
 
 SEARCH = """query($q: String!) { caseStudies(query: $q) { totalCount edges { node { title } } } }"""
 
@@ -271,9 +310,8 @@ async def test_a_process_killed_between_commit_and_indexing_is_caught_up(
     missing = await run_graphql(fresh_db, SEARCH, {"q": "zebrafinch"})
     assert missing["data"]["caseStudies"]["totalCount"] == 0
     # On start-up (or `exchange search drain`) the outbox is applied and search catches up.
-    from exchange import wiring
-
-    await wiring.startup(services_for(fresh_db))
+    services = services_for(fresh_db)
+    await indexing.drain_quietly(services.sessions, services.search, services.settings.secret_key)
     caught_up = await run_graphql(fresh_db, SEARCH, {"q": "zebrafinch"})
     assert caught_up["data"]["caseStudies"]["totalCount"] == 1
     assert caught_up["data"]["caseStudies"]["edges"][0]["node"]["title"] == title

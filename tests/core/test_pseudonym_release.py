@@ -165,7 +165,10 @@ async def test_the_default_schedule_holds_a_new_label_back_over_graphql(
 ) -> None:
     """Through the API with the shipped default (daily): a figure published now is not shown to
     others now (the release is at the next 00:00 UTC)."""
-    db = replace(fresh_db, settings=replace(fresh_db.settings, pseudonym_release_seconds=86_400))
+    db = replace(
+        fresh_db,
+        settings=fresh_db.settings.model_copy(update={"pseudonym_release_seconds": 86_400}),
+    )
     owner, _ = await make_token(db, authority="869")
     analyst, _ = await make_token(db, role="analyst")
     await _publish(db, owner, [row("ep_fte", "2024/25", 12.5)], datetime.now(UTC),

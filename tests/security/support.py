@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ async def app_client(db: Database, **overrides: Any) -> AsyncIterator[httpx.Asyn
     """The real ASGI app (lifespan included) on ``db``, with settings overridden."""
     from exchange.app import create_app
 
-    app = create_app(replace(db.settings, **overrides))
+    app = create_app(db.settings.model_copy(update=overrides))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

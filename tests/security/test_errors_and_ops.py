@@ -69,7 +69,9 @@ async def test_unexpected_resolver_error_is_masked_and_logged_with_its_id(
 async def test_database_failure_is_masked(loaded_db: Database, tmp_path: Any) -> None:
     """A database that has gone (SQLAlchemy errors carry the SQL and the file path)."""
     missing = f"sqlite+aiosqlite:///{tmp_path}/nowhere/nothing.db"
-    broken = replace(loaded_db, settings=replace(loaded_db.settings, database_url=missing))
+    broken = replace(
+        loaded_db, settings=loaded_db.settings.model_copy(update={"database_url": missing})
+    )
     async with app_client(broken) as client:
         r = await client.post("/graphql", json={"query": '{ authority(code: "869") { name } }'})
         assert error_codes(r.json()) == ["INTERNAL"]
@@ -185,7 +187,7 @@ async def test_readiness_reports_an_unreachable_search_server(loaded_db: Databas
     async with app_client(loaded_db, meili_url="http://127.0.0.1:9/") as client:
         r = await client.get("/readyz")
     if "search" not in r.json()["checks"]:
-        pytest.skip("no search backend wired into services.extras yet")
+        pytest.skip("no search backend wired into services.search")
     assert r.status_code == 503 and r.json()["checks"]["search"] == "unreachable"
     assert "127.0.0.1:9" not in r.text
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ async def client_from(
     """The app (lifespan included), reached from the address ``peer``."""
     from exchange.app import create_app
 
-    app = create_app(replace(db.settings, **overrides))
+    app = create_app(db.settings.model_copy(update=overrides))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

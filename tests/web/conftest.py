@@ -83,12 +83,12 @@ class WebApp:
 async def _build(tmp: Path) -> tuple[Database, Any, dict[str, str]]:
     from rich.console import Console
 
-    from exchange import bootstrap_hooks
+    from exchange import composition
     from exchange.db import transaction
     from exchange.tokens.service import create_token
 
     db, cleanup = await make_database("sqlite", tmp, load="all")
-    await bootstrap_hooks.after_init(db.settings, Console(file=io.StringIO()))
+    await composition.after_init(db.settings, Console(file=io.StringIO()))
     tokens = {}
     async with transaction(db.sessions) as session:
         for key, role, code in (
