@@ -206,19 +206,7 @@ async def publish_observations(
             ]
         )
         return PublishObservationsPayload(result=too_many, shown=[])
-    rows = _rows(input.observations)
-
-    async def work(session: Any) -> PublishResult:
-        return await publishing.publish(
-            session,
-            ctx.viewer,
-            rows,
-            visibility=input.visibility.value,
-            pseudonymous=input.pseudonymous,
-        )
-
-    result = await with_retries(ctx.unit_of_work, work)
-    return await _payload(info, result)
+    return await _publish(info, input, _rows(input.observations), [])
 
 
 async def publish_observations_csv(
@@ -228,6 +216,18 @@ async def publish_observations_csv(
     validation.require_publisher(ctx.viewer)
     data = await _read_upload(input.file)
     rows, file_errors = csvfile.read_rows(data)
+    return await _publish(info, input, rows, file_errors)
+
+
+async def _publish(
+    info: Info,
+    input: PublishObservationsInput | PublishObservationsCsvInput,
+    rows: list[RowInput],
+    file_errors: list[RowError],
+) -> PublishObservationsPayload:
+    """Publish the rows (retried on a conflict), or, when the file itself was at fault, report
+    its errors together with every row's."""
+    ctx = info.context
 
     async def work(session: Any) -> PublishResult:
         if file_errors:

@@ -23,6 +23,16 @@ _TYPES = {
 }
 
 
+def _upsert(session: AsyncSession, model: type[Any], current: Any, values: dict[str, Any]) -> int:
+    """Add a row with these values, or bring the existing one up to them; 1 when it was added."""
+    if current is None:
+        session.add(model(**values))
+        return 1
+    for key, value in values.items():
+        setattr(current, key, value)
+    return 0
+
+
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -46,13 +56,7 @@ async def load_authorities(session: AsyncSession, path: Path = paths.LA_LOOKUP) 
             "region_name": row["region_name"],
             "type": la_type,
         }
-        current = existing.get(row["la_code"])
-        if current is None:
-            session.add(Authority(**values))
-            created += 1
-        else:
-            for key, value in values.items():
-                setattr(current, key, value)
+        created += _upsert(session, Authority, existing.get(row["la_code"]), values)
     await session.flush()
     return created
 
@@ -72,19 +76,13 @@ async def load_neighbours(session: AsyncSession, path: Path = paths.NEIGHBOURS) 
                 "la_code", f"{path.name} line {line}: unknown LA code {exc.args[0]}"
             ) from None
         rank = int(row["rank"])
-        current = existing.get((subject, rank))
-        if current is None:
-            session.add(
-                StatisticalNeighbour(
-                    authority_id=subject,
-                    neighbour_id=neighbour,
-                    rank=rank,
-                    proximity=row["proximity"],
-                )
-            )
-            created += 1
-        else:
-            current.neighbour_id, current.proximity = neighbour, row["proximity"]
+        values = {
+            "authority_id": subject,
+            "neighbour_id": neighbour,
+            "rank": rank,
+            "proximity": row["proximity"],
+        }
+        created += _upsert(session, StatisticalNeighbour, existing.get((subject, rank)), values)
     await session.flush()
     return created
 
@@ -123,12 +121,6 @@ async def load_metrics(session: AsyncSession, path: Path = paths.METRICS) -> int
             "denominator_code": e.get("denominator_code"),
             "self_reported": bool(e.get("self_reported", False)),
         }
-        current = existing.get(e["code"])
-        if current is None:
-            session.add(Metric(**values))
-            created += 1
-        else:
-            for key, value in values.items():
-                setattr(current, key, value)
+        created += _upsert(session, Metric, existing.get(e["code"]), values)
     await session.flush()
     return created

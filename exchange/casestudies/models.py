@@ -53,32 +53,33 @@ class CaseStudy(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class CaseStudyOutcomeLink(Base):
-    """A metric the case study claims to have moved, between a baseline and a follow-up period."""
-
-    __tablename__ = "case_study_outcome_links"
-    __table_args__ = (UniqueConstraint("case_study_id", "position"),)
+class _OfCaseStudy:
+    """A row that belongs to one case study and is deleted with it."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_study_id: Mapped[int] = mapped_column(
         ForeignKey("case_studies.id", ondelete="CASCADE"), index=True
     )
+
+
+class CaseStudyOutcomeLink(_OfCaseStudy, Base):
+    """A metric the case study claims to have moved, between a baseline and a follow-up period."""
+
+    __tablename__ = "case_study_outcome_links"
+    __table_args__ = (UniqueConstraint("case_study_id", "position"),)
+
     position: Mapped[int] = mapped_column(Integer)
     metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), index=True)
     baseline_period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
     follow_up_period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
 
 
-class CaseStudyRevision(Base):
+class CaseStudyRevision(_OfCaseStudy, Base):
     """Append-only: a snapshot of the case study after each create, update, publish, withdraw."""
 
     __tablename__ = "case_study_revisions"
     __table_args__ = (UniqueConstraint("case_study_id", "revision"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_study_id: Mapped[int] = mapped_column(
-        ForeignKey("case_studies.id", ondelete="CASCADE"), index=True
-    )
     revision: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))  # create | update | publish | withdraw
     status: Mapped[str] = mapped_column(String(16))

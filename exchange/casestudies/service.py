@@ -28,7 +28,7 @@ from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
 from exchange.casestudies import repository, vocab
 from exchange.casestudies.models import TEXT_FIELDS, CaseStudy, CaseStudyOutcomeLink
-from exchange.casestudies.screening import screen_fields
+from exchange.casestudies.screening import SWITCHBOARD_ALLOW_LIST, screen_fields
 from exchange.errors import InvalidInput, NotFound, PermissionDenied
 from exchange.metrics import repository as metrics
 from exchange.periods import repository as periods
@@ -244,13 +244,14 @@ async def _clean_links(
     return out
 
 
-def _screen(values: Mapping[str, Any], problems: list[Problem]) -> None:
+def _screen(values: Mapping[str, Any], problems: list[Problem], allowed: frozenset[str]) -> None:
     """Screen every text field as the officer sent it (before trimming), so the offsets in the
-    messages point into their own text. Non-text values were refused by _clean_text."""
+    messages point into their own text. Non-text values were refused by _clean_text.
+    ``allowed``: the phone numbers a case study may quote (screening.allowed_numbers)."""
     texts = {
         k: v if isinstance(v, str) else None for k, v in ((k, values.get(k)) for k in TEXT_FIELDS)
     }
-    for finding in screen_fields(texts):
+    for finding in screen_fields(texts, allowed):
         problems.append(Problem(finding.field, "PERSONAL_DATA", finding.message))
 
 
@@ -270,6 +271,7 @@ async def create(
     is_demo: bool = False,
     now: datetime | None = None,
     created_by: str | None = None,
+    allowed_phones: frozenset[str] = SWITCHBOARD_ALLOW_LIST,
 ) -> CaseStudy:
     """A new draft owned by the viewer's authority. ``values`` uses the EDITABLE names."""
     authority_id = require_writer(viewer)
@@ -288,7 +290,7 @@ async def create(
     )
     cleaned["evidence_strength"] = _clean_evidence(values.get("evidence_strength"), problems)
     links = await _clean_links(session, values.get("outcome_links"), problems)
-    _screen(values, problems)
+    _screen(values, problems, allowed_phones)
     _raise(problems)
     case_study = CaseStudy(
         public_id=repository.new_public_id(),
@@ -315,6 +317,7 @@ async def update(
     *,
     now: datetime | None = None,
     created_by: str | None = None,
+    allowed_phones: frozenset[str] = SWITCHBOARD_ALLOW_LIST,
 ) -> CaseStudy:
     """Apply ``changes``: a field left out stays as it is, a field given as None is cleared."""
     case_study = await _owned(session, viewer, public_id)
@@ -355,7 +358,7 @@ async def update(
     if "outcome_links" in changes:
         links = await _clean_links(session, changes["outcome_links"], problems)
     after = {name: changes.get(name, getattr(case_study, name)) for name in TEXT_FIELDS}
-    _screen(after, problems)
+    _screen(after, problems, allowed_phones)
     if case_study.status == "published":
         _check_publishable({**_current(case_study), **merged}, problems)
     _raise(problems)
@@ -377,27 +380,16 @@ async def publish(
     *,
     now: datetime | None = None,
     created_by: str | None = None,
+    allowed_phones: frozenset[str] = SWITCHBOARD_ALLOW_LIST,
 ) -> CaseStudy:
     case_study = await _owned(session, viewer, public_id)
-    before = {"status": case_study.status}
-    if case_study.status != "draft":
-        raise InvalidInput(
-            "id",
-            f"only a draft can be published; this case study is {case_study.status}",
-            "INVALID_STATUS",
-        )
+    _require_status(case_study, "draft", "only a draft can be published; this case study is")
     problems: list[Problem] = []
     _check_publishable(_current(case_study), problems)
     # Screened again: a draft saved before the screen learnt a disguise must not go public.
-    _screen({name: getattr(case_study, name) for name in TEXT_FIELDS}, problems)
+    _screen({name: getattr(case_study, name) for name in TEXT_FIELDS}, problems, allowed_phones)
     _raise(problems)
-    at = now or _now()
-    case_study.status = "published"
-    case_study.published_at = at
-    case_study.updated_at = at
-    case_study.revision += 1
-    await _record(session, viewer, case_study, "publish", at, created_by, before)
-    return case_study
+    return await _move(session, viewer, case_study, "published", "publish", now, created_by)
 
 
 async def withdraw(
@@ -409,19 +401,35 @@ async def withdraw(
     created_by: str | None = None,
 ) -> CaseStudy:
     case_study = await _owned(session, viewer, public_id, moderation=True)
+    _require_status(
+        case_study, "published", "only a published case study can be withdrawn; this one is"
+    )
+    return await _move(session, viewer, case_study, "withdrawn", "withdraw", now, created_by)
+
+
+def _require_status(case_study: CaseStudy, status: str, refusal: str) -> None:
+    if case_study.status != status:
+        raise InvalidInput("id", f"{refusal} {case_study.status}", "INVALID_STATUS")
+
+
+async def _move(
+    session: AsyncSession,
+    viewer: Viewer,
+    case_study: CaseStudy,
+    status: str,
+    action: str,
+    now: datetime | None,
+    created_by: str | None,
+) -> CaseStudy:
+    """Publish or withdraw: the new status, its time stamp (``published_at``/``withdrawn_at``),
+    a revision and the record of the change."""
     before = {"status": case_study.status}
-    if case_study.status != "published":
-        raise InvalidInput(
-            "id",
-            f"only a published case study can be withdrawn; this one is {case_study.status}",
-            "INVALID_STATUS",
-        )
     at = now or _now()
-    case_study.status = "withdrawn"
-    case_study.withdrawn_at = at
+    case_study.status = status
+    setattr(case_study, f"{status}_at", at)
     case_study.updated_at = at
     case_study.revision += 1
-    await _record(session, viewer, case_study, "withdraw", at, created_by, before)
+    await _record(session, viewer, case_study, action, at, created_by, before)
     return case_study
 
 

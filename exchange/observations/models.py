@@ -44,7 +44,20 @@ def _first_published(context: Any) -> Any:
     return context.get_current_parameters().get("updated_at")
 
 
-class Observation(Base):
+class _Figure:
+    """The columns a series point and each of its revisions share: the figure and how it is
+    shown (the current row mirrors its latest revision)."""
+
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    symbol: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    flags: Mapped[str] = mapped_column(String(8), default="")
+    source: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Observation(_Figure, Base):
     """The current state of one series point: area × metric × period.
 
     The full history lives in ``observation_revisions``; this row mirrors the latest revision so
@@ -76,13 +89,6 @@ class Observation(Base):
     area_level: Mapped[str] = mapped_column(String(20))
     area_code: Mapped[str] = mapped_column(String(9))
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"), nullable=True)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    symbol: Mapped[str | None] = mapped_column(String(4), nullable=True)
-    flags: Mapped[str] = mapped_column(String(8), default="")
-    source: Mapped[str] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(String(10), default="public")
-    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -96,7 +102,7 @@ class Observation(Base):
     numerator_floor: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
-class ObservationRevision(Base):
+class ObservationRevision(_Figure, Base):
     """Append-only: every publication, re-publication or withdrawal adds one row."""
 
     __tablename__ = "observation_revisions"
@@ -105,13 +111,6 @@ class ObservationRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    symbol: Mapped[str | None] = mapped_column(String(4), nullable=True)
-    flags: Mapped[str] = mapped_column(String(8), default="")
-    source: Mapped[str] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(String(10), default="public")
-    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 

@@ -221,6 +221,20 @@ async def _editable(request: Request) -> dict[str, Any] | None:
     return found if found is not None and found["viewerCanEdit"] else None
 
 
+async def _posted_values(
+    request: Request, case_study: dict[str, Any] | None
+) -> tuple[FormData, dict[str, Any]] | Response:
+    """The form sent and its values; or the page to answer with instead (the form has expired,
+    or a value holds control characters: the form again, with the errors)."""
+    form = await posted_form(request)
+    if isinstance(form, Response):
+        return form
+    values = _form_values(form)
+    if bad := _control_character_errors(values):
+        return await _render_form(request, values, bad, case_study=case_study)
+    return form, values
+
+
 def _show(request: Request, cs: dict[str, Any], flash: str) -> Response:
     return redirect_with(request, f"/case-studies/{cs['id']}", flash)
 
@@ -231,12 +245,10 @@ async def new_case_study(request: Request) -> Response:
         return refused
     if request.method == "GET":
         return await _render_form(request, _empty_values(), [], case_study=None)
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    values = _form_values(form)
-    if bad := _control_character_errors(values):
-        return await _render_form(request, values, bad, case_study=None)
+    posted = await _posted_values(request, None)
+    if isinstance(posted, Response):
+        return posted
+    form, values = posted
     created = (
         await run_operation(request, "CreateCaseStudy", {"input": _mutation_input(values)})
     ).ok()["createCaseStudy"]
@@ -275,12 +287,10 @@ async def edit_case_study(request: Request) -> Response:
         return await no_case_study(request)
     if request.method == "GET":
         return await _render_form(request, _values_from(found), [], case_study=found)
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    values = _form_values(form)
-    if bad := _control_character_errors(values):
-        return await _render_form(request, values, bad, case_study=found)
+    posted = await _posted_values(request, found)
+    if isinstance(posted, Response):
+        return posted
+    form, values = posted
     changes = _mutation_input(values)
     if found["status"] == "PUBLISHED":
         changes.pop("pseudonymous", None)  # fixed once published (the box is disabled)

@@ -276,10 +276,12 @@ async def test_secure_cookies_when_configured(
     fresh_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from exchange.app import create_app
+    from exchange.settings import Settings
 
     monkeypatch.setenv("EXCHANGE_SECURE_COOKIES", "1")
+    assert Settings.from_env().secure_cookies is True
     created = await _token(fresh_db)
-    app = create_app(fresh_db.settings)
+    app = create_app(fresh_db.settings.model_copy(update={"secure_cookies": True}))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as browser:
         form = await browser.get("/sign-in", headers=HTML)
