@@ -2,10 +2,10 @@
 
 Builds a database the way ``make run`` does (``exchange init``: the shipped DfE data, the demo
 figures and case studies, the tantivy index), adds synthetic series so that one kind of period
-has 40 periods (the most ``schema/cost.py`` assumes), then runs a set of operations in-process
-(schema + context, as the HTTP endpoint runs them, without the HTTP layer and with budgets off)
-and prints, for each, its estimate (objects + work units, points), its median time, and the
-time per point. The figures in docs/limits.md come from this script.
+has 40 periods (the most ``schema/cost_rules.py`` assumes), then runs a set of operations
+in-process (schema + context, as the HTTP endpoint runs them, without the HTTP layer and with
+budgets off) and prints, for each, its estimate (objects + work units, points), its median time,
+and the time per point. The figures in docs/limits.md come from this script.
 
     .venv/bin/python -m bench.cost [--samples 15] [--keep DIR]
 

@@ -21,7 +21,7 @@ from strawberry.dataloader import DataLoader
 from exchange import pseudonyms
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority, StatisticalNeighbour
-from exchange.casestudies import outcomes, service
+from exchange.casestudies import outcomes, reads
 from exchange.casestudies.models import CaseStudy, CaseStudyOutcomeLink
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
@@ -114,7 +114,7 @@ class CaseStudyLoaders:
         return DataLoader(self._outcomes)
 
     @cached_property
-    def author(self) -> DataLoader[CaseStudy, service.Author]:
+    def author(self) -> DataLoader[CaseStudy, reads.Author]:
         return DataLoader(self._authors, cache_key_fn=lambda c: c.id)
 
     @cached_property
@@ -126,17 +126,17 @@ class CaseStudyLoaders:
         return _pseudonymiser(self._ctx.settings.secret_key)
 
     async def _links(self, ids: Sequence[int]) -> list[list[CaseStudyOutcomeLink]]:
-        found = await self._ctx.read(lambda s: service.links(s, ids))
+        found = await self._ctx.read(lambda s: reads.links(s, ids))
         return [found.get(i, []) for i in ids]
 
     async def _outcomes(self, keys: Sequence[outcomes.OutcomeKey]) -> list[outcomes.Outcome]:
         viewer = self._ctx.viewer
         return await self._ctx.read(lambda s: outcomes.resolve(s, viewer, keys))
 
-    async def _authors(self, rows: Sequence[CaseStudy]) -> list[service.Author]:
+    async def _authors(self, rows: Sequence[CaseStudy]) -> list[reads.Author]:
         viewer = self._ctx.viewer
-        return await self._ctx.read(lambda s: service.authors(s, viewer, rows, self.pseudonymiser))
+        return await self._ctx.read(lambda s: reads.authors(s, viewer, rows, self.pseudonymiser))
 
     async def _linked(self, keys: Sequence[tuple[int, int]]) -> list[list[CaseStudy]]:
-        found = await self._ctx.read(lambda s: service.linked_to(s, keys))
+        found = await self._ctx.read(lambda s: reads.linked_to(s, keys))
         return [found.get(k, []) for k in keys]

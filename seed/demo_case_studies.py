@@ -6,6 +6,7 @@ in the Delivering Better Value in SEND programme have described publicly: specia
 covering an educational psychologist shortage, an interim team clearing an annual-review backlog,
 inclusion support cutting exclusions, early help reducing EHC needs assessment requests,
 restructuring commissioning out of the SEND service, a mental-health offer to schools, and more.
+The templates are data, in seed/demo_case_studies.toml; this module fills them in and seeds.
 
 Every case study is ``is_demo = True`` and its title starts with "DEMO:"; the API exposes
 ``isDemo``. They are spread across all 153 authorities, every theme and every DBV phase; about
@@ -19,8 +20,10 @@ exists, nothing is added.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from faker import Faker
@@ -69,403 +72,31 @@ class Template:
     cost_bands: tuple[str, ...]
 
 
-TEMPLATES: tuple[Template, ...] = (
-    Template(
-        key="ep_shortage",
-        themes=("educational_psychology",),
-        extra_themes=("workforce", "ehc_needs_assessment"),
-        titles=(
-            "Specialist teachers cover the educational psychologist shortage",
-            "Specialist advisory teachers share EP statutory advice",
-            "Freeing educational psychologists for statutory assessments",
-        ),
-        summary=(
-            "With {ep_vacancies} educational psychologist (EP) posts vacant, we trained "
-            "{teachers} specialist teachers to contribute assessment advice and consultation, "
-            "so EPs could concentrate on statutory advice for EHC needs assessments."
-        ),
-        context=(
-            "Like many authorities we could not recruit educational psychologists: "
-            "{ep_vacancies} of {ep_posts} posts were vacant and locum EPs cost about "
-            "£{locum_rate} a day. Advice for EHC needs assessments was the main cause of "
-            "plans missing the 20-week deadline."
-        ),
-        what_was_done=(
-            "A {weeks}-week programme, supervised by the principal educational psychologist, "
-            "trained {teachers} specialist teachers (autism, cognition and learning, SEMH) to "
-            "carry out consultations and structured observations. EPs kept the statutory "
-            "psychological advice and quality-assured the teachers' contributions. Schools "
-            "book consultations through a single request form."
-        ),
-        results=(
-            "Statutory EP advice now arrives in {advice_weeks} weeks on average, down from "
-            "{old_advice_weeks}. Spending on locum educational psychologists fell by about "
-            "£{saving}k in the first year, and more plans are issued within 20 weeks."
-        ),
-        lessons=(
-            "Agree with the EP service early which advice only an EP can give. Specialist "
-            "teachers value supervision and a clear career route; budget time for both."
-        ),
-        metrics=("ehc_issued_20wk_pct", "ep_vacancy_rate_pct"),
-        cost_bands=("LOW", "MODERATE"),
-    ),
-    Template(
-        key="annual_review_backlog",
-        themes=("annual_reviews",),
-        extra_themes=("workforce", "parent_carer_engagement"),
-        titles=(
-            "Interim team clears the annual review backlog",
-            "Clearing {backlog} overdue annual reviews in {months} months",
-            "An annual review recovery team, then business as usual",
-        ),
-        summary=(
-            "An interim team of {officers} SEND officers cleared a backlog of {backlog} "
-            "overdue annual reviews of EHC plans in {months} months, then handed a "
-            "sustainable review schedule back to the casework teams."
-        ),
-        context=(
-            "After a rise in EHC plans, {backlog} annual reviews were overdue and amendments "
-            "after review could take months. Families told the parent carer forum they "
-            "did not know when their child's review would happen."
-        ),
-        what_was_done=(
-            "We recruited {officers} interim officers on fixed-term contracts, triaged the "
-            "backlog by phase transfer deadlines and risk, and wrote to every family with a "
-            "date. Schools received a review template and a named contact. A weekly "
-            "dashboard tracked reviews held, decisions issued within four weeks, and "
-            "amended plans."
-        ),
-        results=(
-            "The backlog fell from {backlog} to {remaining} in {months} months. Decisions "
-            "after review issued within four weeks rose to {pct}%, and complaints about "
-            "annual reviews halved."
-        ),
-        lessons=(
-            "A backlog clears faster than it reappears only if the permanent team's "
-            "caseloads are fixed at the same time: we agreed caseloads of {caseload} plans "
-            "per officer before the interim team left."
-        ),
-        metrics=("annual_reviews_on_time_pct",),
-        cost_bands=("LOW", "VERY_LOW"),
-    ),
-    Template(
-        key="inclusion_exclusions",
-        themes=("exclusions_suspensions",),
-        extra_themes=("early_help_inclusion", "alternative_provision"),
-        titles=(
-            "Inclusion support cuts suspensions and exclusions",
-            "An inclusion outreach team for secondary schools",
-            "Reducing permanent exclusions of pupils with SEND",
-        ),
-        summary=(
-            "An inclusion outreach team worked with {schools} secondary schools to keep "
-            "pupils with SEND in school: suspensions fell and permanent exclusions of pupils "
-            "with EHC plans almost stopped."
-        ),
-        context=(
-            "Differences between schools were large: {share}% of permanent exclusions came "
-            "from {few} schools. Many excluded pupils had unmet social, emotional and mental "
-            "health (SEMH) needs and ended up in alternative provision (AP)."
-        ),
-        what_was_done=(
-            "A team of {officers} inclusion practitioners offered each school termly "
-            "exclusion data, a fortnightly inclusion panel, and outreach for pupils at risk. "
-            "Headteachers agreed a managed-move protocol. Funding of £{funding}k a year came "
-            "from the high needs block."
-        ),
-        results=(
-            "Across the participating schools suspensions fell by about {drop}% over two "
-            "years and permanent exclusions of pupils with an EHC plan fell to {pex}. Fewer "
-            "pupils needed full-time alternative provision."
-        ),
-        lessons=(
-            "Sharing each school's exclusion data with its peers, without blame, changed "
-            "practice more than any training. Keep the panel chaired by a headteacher."
-        ),
-        metrics=("suspension_rate", "permanent_exclusion_rate"),
-        cost_bands=("LOW", "MODERATE"),
-    ),
-    Template(
-        key="early_help_requests",
-        themes=("early_help_inclusion", "ehc_needs_assessment"),
-        extra_themes=("parent_carer_engagement",),
-        titles=(
-            "Early help reduces requests for EHC needs assessment",
-            "Ordinarily available provision: support before statutory assessment",
-            "A graduated approach toolkit and early help panel",
-        ),
-        summary=(
-            "An early help offer for schools (a graduated approach toolkit, an inclusion fund "
-            "and a multi-agency panel) meant more children got support without waiting for "
-            "an EHC needs assessment, and requests for assessment levelled off."
-        ),
-        context=(
-            "Requests for EHC needs assessment had risen by {rise}% in three years, and "
-            "{share}% of requests came from schools that said they could not get support "
-            "any other way."
-        ),
-        what_was_done=(
-            "We published ordinarily available provision guidance with SENCOs, created an "
-            "inclusion fund of £{funding}k that schools can draw on without a plan, and set "
-            "up a weekly early help panel where schools present a child and leave with "
-            "actions. Parent carers co-produced the family guide."
-        ),
-        results=(
-            "Requests for EHC needs assessment fell by {drop}% in the first full year while "
-            "they kept rising nationally; {share2}% of children discussed at the panel did "
-            "not need a request within twelve months."
-        ),
-        lessons=(
-            "Families need to trust the support offered without a plan. Publish what the "
-            "inclusion fund paid for and what changed for the children it reached."
-        ),
-        metrics=("ehc_requests", "ehc_request_outcome_6wk_pct"),
-        cost_bands=("VERY_LOW", "LOW"),
-    ),
-    Template(
-        key="commissioning_restructure",
-        themes=("commissioning_placements",),
-        extra_themes=("workforce",),
-        titles=(
-            "Restructuring commissioning out of the SEND service",
-            "A joint commissioning team for SEND placements",
-            "Placement commissioning moves to a dedicated team",
-        ),
-        summary=(
-            "Placement commissioning moved from SEND caseworkers to a dedicated commissioning "
-            "team, which negotiates fees, reviews high-cost placements and plans sufficiency, "
-            "slowing the growth of independent special school placements."
-        ),
-        context=(
-            "Caseworkers were negotiating placements one child at a time. {share}% of the "
-            "high needs block went on {count} independent and non-maintained special school "
-            "placements, and the dedicated schools grant (DSG) deficit was growing."
-        ),
-        what_was_done=(
-            "We moved {officers} posts into a commissioning team with a framework of "
-            "approved providers, standard contracts and termly placement reviews. A "
-            "sufficiency plan added {places} resourced provision places in mainstream "
-            "schools."
-        ),
-        results=(
-            "The number of new independent special school placements fell by {drop}% "
-            "year on year, average fees were held at {fee_rise}% growth, and the DSG "
-            "recovery plan is ahead of target."
-        ),
-        lessons=(
-            "Commissioners and caseworkers must share one view of each child's needs: "
-            "we agreed a single placement request form and monthly joint panels."
-        ),
-        metrics=("ehc_plans_independent_special", "high_needs_block_gbp"),
-        cost_bands=("VERY_LOW", "LOW"),
-    ),
-    Template(
-        key="mental_health_offer",
-        themes=("mental_health",),
-        extra_themes=("exclusions_suspensions", "early_help_inclusion"),
-        titles=(
-            "A mental health offer to every school",
-            "Mental health support teams and SEMH outreach",
-            "Emotionally based school avoidance: a schools' offer",
-        ),
-        summary=(
-            "A joint mental health offer to schools (mental health support teams, an SEMH "
-            "outreach service and CAMHS consultation) gave {schools} schools help for pupils "
-            "with anxiety and emotionally based school avoidance."
-        ),
-        context=(
-            "Schools reported rising anxiety and school avoidance; CAMHS waiting times were "
-            "over {wait} weeks and SEMH was the fastest growing primary need in EHC plans."
-        ),
-        what_was_done=(
-            "With the integrated care board we funded {teams} mental health support teams "
-            "and an SEMH outreach service. Every school named a mental health lead, trained "
-            "through a {days}-day programme, and could book a monthly CAMHS consultation."
-        ),
-        results=(
-            "Attendance of pupils referred improved by {attendance} percentage points on "
-            "average, suspensions for persistent disruptive behaviour fell, and fewer "
-            "requests for assessment cited SEMH as the only need."
-        ),
-        lessons=(
-            "Joint funding with health takes a year to agree: start early and write the "
-            "evaluation into the agreement."
-        ),
-        metrics=("suspension_rate",),
-        cost_bands=("LOW", "MODERATE"),
-    ),
-    Template(
-        key="alternative_provision",
-        themes=("alternative_provision",),
-        extra_themes=("exclusions_suspensions", "commissioning_placements"),
-        titles=(
-            "A quality framework for alternative provision",
-            "Alternative provision as a short intervention, not a destination",
-            "Commissioning unregistered alternative provision safely",
-        ),
-        summary=(
-            "A quality assurance framework and a directory of approved alternative provision "
-            "(AP) made placements shorter and safer, with a planned return to school."
-        ),
-        context=(
-            "{count} pupils were in unregistered alternative provision with no common "
-            "standard, and some had been there for more than two years."
-        ),
-        what_was_done=(
-            "We visited every provider, agreed standards on safeguarding, curriculum and "
-            "attendance, and now commission AP for a fixed term of {weeks} weeks with a "
-            "reintegration plan agreed with the home school."
-        ),
-        results=(
-            "Average AP placements shortened from {old_weeks} to {weeks} weeks and "
-            "{share}% of pupils returned to a school place."
-        ),
-        lessons="Reintegration works when the home school keeps the pupil on roll and visits.",
-        metrics=("permanent_exclusion_rate",),
-        cost_bands=("MODERATE", "HIGH", "VERY_HIGH"),
-    ),
-    Template(
-        key="pfa_internships",
-        themes=("preparation_for_adulthood",),
-        extra_themes=("workforce", "commissioning_placements"),
-        titles=(
-            "Supported internships for young people with EHC plans",
-            "Preparation for adulthood from Year 9",
-            "Pathways to employment for young people with SEND",
-        ),
-        summary=(
-            "Supported internships with {employers} local employers and preparation for "
-            "adulthood (PfA) outcomes written into every EHC plan from Year 9."
-        ),
-        context=(
-            "Few young people with EHC plans moved into paid work, and many stayed in "
-            "education past 19 because no other route was planned."
-        ),
-        what_was_done=(
-            "Job coaches supported {interns} interns a year; annual reviews from Year 9 "
-            "record PfA outcomes for employment, independent living, friends and community, "
-            "and health."
-        ),
-        results="{share}% of interns moved into paid employment within a year of finishing.",
-        lessons="Employers stay when a job coach is on call in the first months.",
-        metrics=(),
-        cost_bands=("HIGH", "MODERATE"),
-    ),
-    Template(
-        key="travel_training",
-        themes=("send_transport",),
-        extra_themes=("preparation_for_adulthood",),
-        titles=(
-            "Independent travel training cuts SEND transport costs",
-            "Personal transport budgets for families",
-            "Home to school transport: routes, budgets and travel training",
-        ),
-        summary=(
-            "Independent travel training for {trainees} young people and personal transport "
-            "budgets for families reduced taxi routes and gave young people independence."
-        ),
-        context=(
-            "Home to school transport for pupils with SEND cost £{cost}m a year and rose "
-            "faster than the number of EHC plans."
-        ),
-        what_was_done=(
-            "Travel trainers worked with young people over {weeks} weeks on a chosen route; "
-            "families could choose a personal transport budget instead of a taxi."
-        ),
-        results="{routes} taxi routes were withdrawn, saving about £{saving}k a year.",
-        lessons="Start travel training before post-16 transfer, not after it.",
-        metrics=(),
-        cost_bands=("VERY_LOW", "LOW"),
-    ),
-    Template(
-        key="coproduction",
-        themes=("parent_carer_engagement",),
-        extra_themes=("ehc_needs_assessment", "annual_reviews"),
-        titles=(
-            "Co-producing the EHC plan process with the parent carer forum",
-            "Keeping families informed during EHC needs assessment",
-            "Parent carer forum co-production of SEND communications",
-        ),
-        summary=(
-            "With the parent carer forum we rewrote every letter families receive during an "
-            "EHC needs assessment and added fortnightly updates, cutting complaints and "
-            "mediation requests."
-        ),
-        context=(
-            "Complaints about communication made up {share}% of SEND complaints and "
-            "{mediations} families a year went to mediation."
-        ),
-        what_was_done=(
-            "Forum members and officers reviewed {letters} template letters together and "
-            "agreed service standards: a named officer, an update every two weeks and a "
-            "draft plan meeting."
-        ),
-        results="Complaints fell by {drop}% and mediation requests by a third.",
-        lessons="Pay forum members for their time and publish what changed because of them.",
-        metrics=("ehc_request_outcome_6wk_pct",),
-        cost_bands=("VERY_LOW",),
-    ),
-    Template(
-        key="resourced_provision",
-        themes=("commissioning_placements", "early_help_inclusion"),
-        extra_themes=("alternative_provision",),
-        titles=(
-            "Resourced provision in mainstream schools",
-            "New SEN units reduce independent special school placements",
-            "Local places for local children: resourced provision",
-        ),
-        summary=(
-            "{places} new resourced provision places in mainstream schools let more children "
-            "with EHC plans learn locally instead of in independent special schools."
-        ),
-        context=(
-            "Special schools were full and independent placements cost on average "
-            "£{fee}k a year, far from children's homes."
-        ),
-        what_was_done=(
-            "Capital funding of £{capital}m created units in {schools} schools for autism and "
-            "communication needs, each with an outreach role for neighbouring schools."
-        ),
-        results=(
-            "The share of EHC plans in mainstream settings rose and new independent special "
-            "school placements fell by {drop}%."
-        ),
-        lessons="Agree admissions criteria with headteachers before the building work starts.",
-        metrics=("ehc_plans_mainstream_pct", "ehc_plans_independent_special"),
-        cost_bands=("HIGH", "VERY_HIGH"),
-    ),
-    Template(
-        key="casework_model",
-        themes=("workforce", "ehc_needs_assessment"),
-        extra_themes=("annual_reviews",),
-        titles=(
-            "A caseload model for SEND casework officers",
-            "EHC coordinators with manageable caseloads",
-            "Restructuring the SEND casework team around the 20-week deadline",
-        ),
-        summary=(
-            "A new casework structure with EHC coordinators holding {caseload} plans each "
-            "and a dedicated assessment team brought EHC plan timeliness back towards the "
-            "20-week deadline."
-        ),
-        context=(
-            "Caseloads had reached {old_caseload} plans per officer and staff turnover was "
-            "{turnover}% a year; fewer than half of new plans were issued within 20 weeks."
-        ),
-        what_was_done=(
-            "We split new assessments from plan maintenance, recruited {officers} EHC "
-            "coordinators, and introduced weekly tracking of every assessment against the "
-            "20-week timeline."
-        ),
-        results=(
-            "Plans issued within 20 weeks rose over two years and staff turnover fell to "
-            "{new_turnover}%."
-        ),
-        lessons="Tracking every assessment weekly mattered more than any single process change.",
-        metrics=("ehc_issued_20wk_pct", "ehc_request_outcome_6wk_pct"),
-        cost_bands=("VERY_LOW", "LOW"),
-    ),
-)
+TEMPLATES_FILE = Path(__file__).with_name("demo_case_studies.toml")
+
+
+def load_templates(path: Path = TEMPLATES_FILE) -> tuple[Template, ...]:
+    """The templates, in file order (case study i uses template i mod their number)."""
+    entries: list[dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8"))["template"]
+    return tuple(
+        Template(
+            key=e["key"],
+            themes=tuple(e["themes"]),
+            extra_themes=tuple(e["extra_themes"]),
+            titles=tuple(e["titles"]),
+            summary=e["summary"],
+            context=e["context"],
+            what_was_done=e["what_was_done"],
+            results=e["results"],
+            lessons=e["lessons"],
+            metrics=tuple(e["metrics"]),
+            cost_bands=tuple(e["cost_bands"]),
+        )
+        for e in entries
+    )
+
+
+TEMPLATES: tuple[Template, ...] = load_templates()
 
 PHASE_WEIGHTS = (
     ("DIAGNOSTIC", 2),

@@ -42,9 +42,10 @@ from exchange.errors import DomainError, InvalidInput
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.observations import repository as observations
+from exchange.observations import repository_pseudonyms
 from exchange.observations.disclosure import MISSING, Disclosed, Rules, disclose
 from exchange.observations.models import Observation
-from exchange.observations.repository import ShownPseudonyms
+from exchange.observations.repository_pseudonyms import ShownPseudonyms
 from exchange.viewer import Viewer
 
 
@@ -107,7 +108,7 @@ class _Series:
         pids = sorted(set(period_ids))
         # Only named figures (and the viewer's own) decide the dataset: pseudonymous ones are
         # missing here anyway, and must not change what a viewer is shown.
-        datasets = await observations.visible_datasets(
+        datasets = await repository_pseudonyms.visible_datasets(
             session,
             self.metric.id,
             pids,

@@ -12,7 +12,7 @@ from exchange.authorities.vocab import PeerGroup
 from exchange.comparison import reference, semantics
 from exchange.comparison.reference import AuthorityRef, MetricRef, PeriodRef
 from exchange.errors import InvalidInput, NotFound
-from exchange.observations import anonymity
+from exchange.observations import anonymity, repository_pseudonyms
 from exchange.observations import repository as observations
 from exchange.observations.disclosure import Disclosed, can_see, disclose
 from exchange.observations.models import Observation
@@ -222,7 +222,7 @@ async def _datasets(
     viewer: Viewer,
     policy: anonymity.PseudonymPolicy,
 ) -> dict[int, set[bool]]:
-    return await observations.visible_datasets(
+    return await repository_pseudonyms.visible_datasets(
         session,
         metric.id,
         period_ids,
@@ -256,7 +256,7 @@ async def _pseudonymous(
     if not policy.shows_any:
         return []
     # Queried for every group, so the statements sent do not depend on the group either.
-    rows = await observations.pseudonymous_rows(session, metric.id, period_ids, demo=demo)
+    rows = await repository_pseudonyms.pseudonymous_rows(session, metric.id, period_ids, demo=demo)
     if custom_members is not None or peers not in PSEUDONYM_GROUPS:
         return []
     rows = [o for o in rows if not viewer.owns(o.authority_id)]

@@ -33,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange import dataversion, pseudonyms
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.observations import repository
+from exchange.observations import repository, repository_pseudonyms
 from exchange.observations.models import Observation, ObservationRevision
-from exchange.observations.repository import ShownPseudonyms
+from exchange.observations.repository_pseudonyms import ShownPseudonyms
 from exchange.viewer import Viewer
 
 SeriesKey = tuple[int, int, int]  # authority id, metric id, period id
@@ -157,7 +157,7 @@ async def _compute(
 ) -> PseudonymPolicy:
     if pseudonymiser is None:
         return PseudonymPolicy(None)
-    series = await repository.pseudonymous_series(session)
+    series = await repository_pseudonyms.pseudonymous_series(session)
     if not series:
         return PseudonymPolicy(pseudonymiser, as_of=as_of)
     descs = pseudonyms.descriptors(await authorities.all_authorities(session))
@@ -198,7 +198,7 @@ async def _decide(
     for a, m, p in series:
         by_publisher[a].add((m, p))
     holders: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for m, p, a in await repository.named_holders(
+    for m, p, a in await repository_pseudonyms.named_holders(
         session,
         sorted({m for _, m, _ in series}),
         sorted({p for _, _, p in series}),

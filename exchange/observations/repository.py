@@ -1,4 +1,6 @@
-"""Every observation query lives here."""
+"""Observation queries: current rows, their revisions and the figures read by comparisons and
+imports. The pseudonym policy's queries (allow-list, pseudonymous series, named holders, visible
+datasets) are in ``repository_pseudonyms``."""
 
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.observations.models import Observation, ObservationRevision
+from exchange.observations.repository_pseudonyms import ShownPseudonyms, pseudonyms_allowed
 from exchange.periods.models import Period
 
 SeriesKey = tuple[int, int, str, str]  # metric_id, period_id, area_level, area_code
@@ -32,28 +34,6 @@ SeriesKey = tuple[int, int, str, str]  # metric_id, period_id, area_level, area_
 def new_public_id() -> str:
     # Random, so an identifier says nothing about who published or when.
     return secrets.token_urlsafe(12)
-
-
-@dataclass(frozen=True)
-class ShownPseudonyms:
-    """Which pseudonymous rows a viewer may see, as the anonymity policy decided it (an allow-list:
-    a publisher the policy does not know of is hidden). Real rows also wait for their release."""
-
-    real: frozenset[int] = frozenset()  # publishers whose real pseudonymous figures are shown
-    demo: frozenset[int] = frozenset()  # likewise for demo figures (released at once)
-    as_of: datetime | None = None  # real figures first published after this are not yet shown
-    own: int | None = None  # the viewer's authority: its own rows are always shown to it
-
-
-def _pseudonyms_allowed(shown: ShownPseudonyms) -> ColumnElement[bool]:
-    real = and_(
-        Observation.is_demo.is_(False),
-        Observation.authority_id.in_(sorted(shown.real)),
-        Observation.first_published_at <= shown.as_of if shown.as_of is not None else false(),
-    )
-    demo = and_(Observation.is_demo.is_(True), Observation.authority_id.in_(sorted(shown.demo)))
-    own = Observation.authority_id == shown.own if shown.own is not None else false()
-    return or_(Observation.pseudonymous.is_(False), own, real, demo)
 
 
 @dataclass(frozen=True)
@@ -256,7 +236,7 @@ async def page(
     conds: list[ColumnElement[bool]] = [
         Observation.visibility.in_(visibilities),
         Observation.withdrawn.is_(False),
-        _pseudonyms_allowed(shown_pseudonyms),
+        pseudonyms_allowed(shown_pseudonyms),
     ]
     if metric_ids is not None:
         conds.append(Observation.metric_id.in_(metric_ids))
@@ -317,62 +297,6 @@ async def get_by_public_id(session: AsyncSession, public_id: str) -> Observation
     return (await session.execute(stmt)).scalars().first()
 
 
-@dataclass(frozen=True)
-class PseudonymousSeries:
-    authority_id: int
-    metric_id: int
-    period_id: int
-    is_demo: bool
-    first_published_at: datetime | None
-
-
-async def pseudonymous_series(session: AsyncSession) -> list[PseudonymousSeries]:
-    """Every pseudonymous authority figure, withdrawn too: a withdrawn figure was seen while it
-    was up."""
-    # "= true", not "IS true": only an equality can use ix_observations_pseudonymous (SQLite and
-    # PostgreSQL alike); IS scanned every observation on each comparison.
-    stmt = select(
-        Observation.authority_id,
-        Observation.metric_id,
-        Observation.period_id,
-        Observation.is_demo,
-        Observation.first_published_at,
-    ).where(
-        Observation.pseudonymous == true(),
-        Observation.area_level == "local_authority",
-        Observation.authority_id.is_not(None),
-    )
-    return [
-        PseudonymousSeries(a or 0, m, p, bool(d), f)
-        for a, m, p, d, f in (await session.execute(stmt)).all()
-    ]
-
-
-async def named_holders(
-    session: AsyncSession,
-    metric_ids: Sequence[int],
-    period_ids: Sequence[int],
-    authority_ids: Sequence[int],
-    *,
-    demo: bool,
-) -> list[tuple[int, int, int]]:
-    """(metric id, period id, authority id) of named figures of one dataset (any visibility,
-    withdrawn too) of these authorities for the given metrics and periods; callers keep the pairs
-    they need."""
-    if not metric_ids or not period_ids or not authority_ids:
-        return []
-    stmt = select(Observation.metric_id, Observation.period_id, Observation.authority_id).where(
-        Observation.is_demo.is_(demo),
-        Observation.pseudonymous.is_(False),
-        Observation.area_level == "local_authority",
-        Observation.authority_id.is_not(None),
-        Observation.metric_id.in_(set(metric_ids)),
-        Observation.period_id.in_(set(period_ids)),
-        Observation.authority_id.in_(set(authority_ids)),
-    )
-    return [(m, p, a or 0) for m, p, a in (await session.execute(stmt)).all()]
-
-
 async def for_authority_series(
     session: AsyncSession,
     authority_id: int,
@@ -404,27 +328,6 @@ async def for_authority_series(
     return {(o.metric_id, o.period_id): o for o in rows}
 
 
-async def pseudonymous_rows(
-    session: AsyncSession, metric_id: int, period_ids: Sequence[int], *, demo: bool | None = False
-) -> list[Observation]:
-    """Pseudonymous authority figures of one metric (one dataset, or both when ``demo`` is None),
-    in random public-id order."""
-    if not period_ids:
-        return []
-    stmt = (
-        select(Observation)
-        .where(
-            Observation.is_demo.is_(demo) if demo is not None else true(),
-            Observation.metric_id == metric_id,
-            Observation.period_id.in_(period_ids),
-            Observation.area_level == "local_authority",
-            Observation.pseudonymous == true(),
-        )
-        .order_by(Observation.public_id)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
 async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Observation]:
     """Fresh copies (the session may hold stale ones after bulk updates), in id order."""
     if not ids:
@@ -436,37 +339,6 @@ async def get_many(session: AsyncSession, ids: Sequence[int]) -> list[Observatio
         .execution_options(populate_existing=True)
     )
     return list((await session.execute(stmt)).scalars())
-
-
-async def visible_datasets(
-    session: AsyncSession,
-    metric_id: int,
-    period_ids: Sequence[int],
-    *,
-    visibilities: Sequence[str],
-    shown_pseudonyms: ShownPseudonyms,
-) -> dict[int, set[bool]]:
-    """period id -> the datasets (False real, True demo) of which this viewer can see any figure
-    (any area) of a metric: members-only and withheld pseudonymous figures do not count, except
-    the viewer's own."""
-    if not period_ids:
-        return {}
-    own = Observation.authority_id == shown_pseudonyms.own if shown_pseudonyms.own else false()
-    stmt = (
-        select(Observation.period_id, Observation.is_demo)
-        .where(
-            Observation.metric_id == metric_id,
-            Observation.period_id.in_(sorted(set(period_ids))),
-            Observation.withdrawn.is_(False),
-            or_(Observation.visibility.in_(visibilities), own),
-            _pseudonyms_allowed(shown_pseudonyms),
-        )
-        .distinct()
-    )
-    out: dict[int, set[bool]] = {}
-    for period_id, is_demo in (await session.execute(stmt)).all():
-        out.setdefault(period_id, set()).add(bool(is_demo))
-    return out
 
 
 async def revisions_of(

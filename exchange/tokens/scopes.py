@@ -14,6 +14,7 @@ and every entry that needs a scope is refused (or narrowed) for a token that lac
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -114,3 +115,72 @@ def require_authority(viewer: Viewer, *any_of: Scope, to: str) -> int:
             f"To {to} use a publisher token: it is bound to your authority, and this token is not."
         )
     return viewer.authority_id
+
+
+# -- the rules, per GraphQL root field ------------------------------------------------------------
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # anyone, with or without a token
+    NARROWED = "narrowed"  # answered for anyone; members-only figures need one of the scopes
+    OWN = "own"  # a token bound to an authority; answers with that authority's own things only
+    REFUSED = "refused"  # FORBIDDEN (top-level error or userError) without one of the scopes
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: Access
+    scopes: tuple[Scope, ...] = ()  # any one of them is enough
+    note: str = ""
+
+
+def _needs(*scopes: Scope, note: str = "") -> Rule:
+    return Rule(Access.REFUSED, scopes, note)
+
+
+_MEMBERS = Rule(
+    Access.NARROWED,
+    (Scope.READ_MEMBERS,),
+    "without the scope, members-only figures are left out as if they did not exist",
+)
+_PUBLIC = Rule(Access.PUBLIC)
+
+API_RULES: Mapping[str, Rule] = {
+    # mutations
+    "Mutation.publishObservations": _needs(Scope.OBSERVATIONS_PUBLISH),
+    "Mutation.publishObservationsCsv": _needs(Scope.OBSERVATIONS_PUBLISH),
+    "Mutation.withdrawObservation": _needs(
+        Scope.OBSERVATIONS_PUBLISH,
+        Scope.OBSERVATIONS_MODERATE,
+        note="observations:publish for your own figures; observations:moderate for any "
+        "self-reported figure",
+    ),
+    "Mutation.createPeerGroup": _needs(Scope.PEER_GROUPS_WRITE),
+    "Mutation.deletePeerGroup": _needs(Scope.PEER_GROUPS_WRITE),
+    "Mutation.createCaseStudy": _needs(Scope.CASE_STUDIES_WRITE),
+    "Mutation.updateCaseStudy": _needs(Scope.CASE_STUDIES_WRITE),
+    "Mutation.publishCaseStudy": _needs(Scope.CASE_STUDIES_WRITE),
+    "Mutation.withdrawCaseStudy": _needs(
+        Scope.CASE_STUDIES_WRITE,
+        Scope.CASE_STUDIES_MODERATE,
+        note="case_studies:write for your own; case_studies:moderate for any published one",
+    ),
+    # queries
+    "Query.auditLog": _needs(Scope.AUDIT_READ, note="it names the authority behind pseudonyms"),
+    "Query.observations": _MEMBERS,
+    "Query.observationHistory": _MEMBERS,
+    "Query.comparison": _MEMBERS,
+    "Query.trend": _MEMBERS,
+    "Query.improvers": _MEMBERS,
+    "Query.node": _MEMBERS,
+    "Query.caseStudies": _MEMBERS,
+    "Query.caseStudy": _MEMBERS,
+    "Query.myCaseStudies": Rule(Access.OWN, note="your authority's drafts and withdrawn ones"),
+    "Query.peerGroups": Rule(Access.OWN, note="empty for a token of no authority"),
+    "Query.viewer": _PUBLIC,
+    "Query.authority": _PUBLIC,
+    "Query.authorities": _PUBLIC,
+    "Query.metrics": _PUBLIC,
+    "Query.metric": _PUBLIC,
+    "Query.caseStudyVocabulary": _PUBLIC,
+}

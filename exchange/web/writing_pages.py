@@ -16,6 +16,7 @@ from exchange.web.case_study_pages import CASE_STUDY_ID, no_case_study
 from exchange.web.guards import posted_form, publisher_refusal
 from exchange.web.operations import run_operation
 from exchange.web.rendering import redirect_with, render
+from schema.document_checks import CONTROL_CHARACTERS
 
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("title", "Title", "A short, specific title: what you did, and for whom."),
@@ -162,16 +163,12 @@ async def _render_form(
     )
 
 
-# C0 control characters the API refuses (tab, line feed and carriage return are text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _control_character_errors(values: dict[str, Any]) -> list[FormError]:
     """A stray control character (a vertical tab pasted from a word processor, say) is named on
     the form, field by field, instead of failing the whole request."""
     errors = []
     for name, label, _ in TEXT_FIELDS:
-        found = _CONTROL.search(str(values.get(name) or ""))
+        found = CONTROL_CHARACTERS.search(str(values.get(name) or ""))
         if found:
             errors.append(
                 FormError(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import strawberry
 
 from exchange import pseudonyms
-from exchange.casestudies import outcomes, service, vocab
+from exchange.casestudies import outcomes, reads, validation, vocab
 from exchange.casestudies.models import CaseStudy as CaseStudyModel
 from exchange.casestudies.models import CaseStudyOutcomeLink
 from exchange.errors import InvalidInput
@@ -138,7 +138,7 @@ class CaseStudy(Node):
     async def resolve_node(cls, info: Info, key: str) -> CaseStudy | None:
         """node(id:) for "CaseStudy": null when missing or not visible (the same answer)."""
         ctx = info.context
-        found = await ctx.read(lambda s: service.get_visible(s, ctx.viewer, key))
+        found = await ctx.read(lambda s: reads.get_visible(s, ctx.viewer, key))
         return cls(model=found) if found else None
 
     @strawberry.field(description="Titles of demonstration case studies start with 'DEMO'.")
@@ -223,7 +223,7 @@ class CaseStudy(Node):
             return None
         return self._shown_time(info, self.model.updated_at)
 
-    async def _author(self, info: Info) -> service.Author:
+    async def _author(self, info: Info) -> reads.Author:
         return await info.context.loaders.case_studies.author.load(self.model)
 
     @strawberry.field(description="The authority's name, or its pseudonym label.")
@@ -259,7 +259,7 @@ class CaseStudy(Node):
         t = (await self._author(info)).authority_type
         return AuthorityType(t) if t else None
 
-    @strawberry.field(metadata={"list_size": service.MAX_LINKS})
+    @strawberry.field(metadata={"list_size": validation.MAX_LINKS})
     async def outcome_links(self, info: Info) -> list[OutcomeLink]:
         links = await info.context.loaders.case_studies.links.load(self.model.id)
         withheld = self.model.pseudonymous and not info.context.viewer.owns(self.model.authority_id)
@@ -280,7 +280,7 @@ class CaseStudy(Node):
 
     @strawberry.field(description="True when you may edit this case study.")
     def viewer_can_edit(self, info: Info) -> bool:
-        return service.can_edit(self.model, info.context.viewer)
+        return reads.can_edit(self.model, info.context.viewer)
 
     @strawberry.field(
         description="Every revision, oldest first: for the authority that wrote it (empty for "
@@ -289,7 +289,7 @@ class CaseStudy(Node):
     )
     async def revisions(self, info: Info) -> list[CaseStudyRevision]:
         ctx = info.context
-        rows = await ctx.read(lambda s: service.revisions(s, ctx.viewer, self.model))
+        rows = await ctx.read(lambda s: reads.revisions(s, ctx.viewer, self.model))
         return [
             CaseStudyRevision(
                 revision=r.revision,
@@ -325,7 +325,7 @@ async def my_case_studies(
     statuses = [s.value for s in status] if status else list(vocab.STATUSES)
 
     async def fetch(offset: int, limit: int) -> tuple[list[CaseStudyModel], int]:
-        return await ctx.read(lambda s: service.mine(s, ctx.viewer, statuses, offset, limit))
+        return await ctx.read(lambda s: reads.mine(s, ctx.viewer, statuses, offset, limit))
 
     return await relay.paginate(
         ctx.signer,

@@ -10,13 +10,8 @@ from graphql import parse
 
 from exchange.settings import Settings
 from schema.build import build_schema
-from schema.cost import (
-    COMPARISON_BASE,
-    COMPARISON_PER_ENTRY,
-    NODES_PER_POINT,
-    CostError,
-    estimate,
-)
+from schema.cost_estimate import NODES_PER_POINT, CostError, estimate
+from schema.cost_rules import COMPARISON_BASE, COMPARISON_PER_ENTRY
 from tests.conftest import Database, run_graphql
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from exchange.casestudies import repository, service
+from exchange.casestudies import reads, repository
 from exchange.db import transaction
 from exchange.viewer import Viewer
 from tests.conftest import run_graphql
@@ -94,7 +94,7 @@ async def test_publishing_rescreens_text_stored_before_the_screen_caught_it(
     # A draft saved by an earlier, weaker screen (the row is written directly, as it was then).
     nhs = "943.476.5919"
     async with transaction(fresh_db.sessions) as session:
-        [draft] = (await service.mine(session, owner, ["draft"], 0, 10))[0]
+        [draft] = (await reads.mine(session, owner, ["draft"], 0, 10))[0]
         draft.results = f"Referred with NHS number {nhs}."
         public_id = draft.public_id
     result = await run_graphql(fresh_db, PUBLISH, {"id": cid}, owner)

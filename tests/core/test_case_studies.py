@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from exchange.audit.models import AuditEntry
-from exchange.casestudies import repository, service
+from exchange.casestudies import reads, repository, service
 from exchange.casestudies.models import CaseStudy, CaseStudyRevision, SearchOutbox
 from exchange.db import transaction
 from exchange.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
@@ -36,7 +36,7 @@ async def _published(db: Any, viewer: Viewer, **overrides: Any) -> CaseStudy:
 
 async def _visible(db: Any, viewer: Viewer, public_id: str) -> CaseStudy | None:
     async with db.sessions() as session:
-        return await service.get_visible(session, viewer, public_id)
+        return await reads.get_visible(session, viewer, public_id)
 
 
 async def _count(db: Any, model: Any) -> int:
@@ -319,9 +319,9 @@ async def test_my_case_studies_lists_drafts_for_their_authority_only(fresh_db: A
     await _published(fresh_db, owner, title="Published one")
     await _create(fresh_db, other, title="Someone else's")
     async with fresh_db.sessions() as session:
-        rows, total = await service.mine(session, owner, ["draft", "published"], 0, 10)
-        drafts, draft_total = await service.mine(session, owner, ["draft"], 0, 10)
+        rows, total = await reads.mine(session, owner, ["draft", "published"], 0, 10)
+        drafts, draft_total = await reads.mine(session, owner, ["draft"], 0, 10)
         with pytest.raises(Unauthenticated):
-            await service.mine(session, ANONYMOUS, ["draft"], 0, 10)
+            await reads.mine(session, ANONYMOUS, ["draft"], 0, 10)
     assert total == 2 and {r.title for r in rows} == {"Draft one", "Published one"}
     assert draft_total == 1 and drafts[0].title == "Draft one"

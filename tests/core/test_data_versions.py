@@ -12,7 +12,7 @@ from exchange import dataversion
 from exchange.authorities import repository as authorities
 from exchange.db import create_engine, session_factory, transaction
 from exchange.metrics import repository as metrics
-from exchange.observations import anonymity
+from exchange.observations import anonymity, repository_pseudonyms
 from exchange.observations import repository as observations
 from exchange.observations.models import Observation
 from exchange.periods import repository as periods
@@ -60,7 +60,7 @@ async def test_committed_writes_raise_the_version_and_nothing_else_does(fresh_db
     assert start is not None
 
     async with transaction(fresh_db.sessions) as session:  # reads only
-        await observations.pseudonymous_series(session)
+        await repository_pseudonyms.pseudonymous_series(session)
     assert await _version(fresh_db) == start
 
     async with fresh_db.sessions() as session, session.begin():

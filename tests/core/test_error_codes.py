@@ -32,7 +32,7 @@ CONSTRUCTORS: dict[str, tuple[int | None, str | None]] = {
     "Unauthenticated": (None, CommonErrorCode.UNAUTHENTICATED),
     "RowError": (2, None),  # exchange.publishing.rows
     "GroupError": (1, None),  # exchange.peergroups.service
-    "Problem": (1, None),  # exchange.casestudies.service
+    "Problem": (1, None),  # exchange.casestudies.validation
     "UserError": (None, None),  # schema.user_errors and its subclasses
     "PublishError": (None, None),
     "PeerGroupError": (None, None),

@@ -5,7 +5,8 @@ objects) while the server read and disclosed 153 authorities' figures for every 
 times. Now each trend is charged for its group × periods, a comparison and improvers for their
 entries, a page of observations for the rows it counts and sorts, a search for the engine's
 work, per alias and per parent in a list; the hourly budget therefore bounds the work a caller
-can cause. Work is measured here in disclosed figures (schema/cost.py's unit), never in time."""
+can cause. Work is measured here in disclosed figures (schema/cost_rules.py's unit), never in
+time."""
 
 from __future__ import annotations
 
@@ -19,18 +20,16 @@ from exchange.comparison import service as comparison
 from exchange.peergroups.service import MAX_MEMBERS
 from exchange.settings import Settings
 from schema.build import build_schema
-from schema.cost import (
+from schema.cost_estimate import NODES_PER_POINT, Estimate, estimate
+from schema.cost_rules import (
     AREAS,
     CATALOGUE_METRICS,
     CATALOGUE_PERIODS,
     COMPARISON_PER_ENTRY,
     CUSTOM_GROUP_SIZE,
     GROUP_SIZES,
-    NODES_PER_POINT,
     OBSERVATION_ROWS_PER_UNIT,
     SERIES_PERIODS,
-    Estimate,
-    estimate,
 )
 from tests.conftest import Database
 from tests.security.support import GRAPHQL_RESPONSE, app_client, count_sql, error_codes

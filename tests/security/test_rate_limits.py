@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from exchange.http.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from schema.cost import COMPARISON_BASE, COMPARISON_PER_ENTRY, NODES_PER_POINT
+from schema.cost_estimate import NODES_PER_POINT
+from schema.cost_rules import COMPARISON_BASE, COMPARISON_PER_ENTRY
 from tests.conftest import ON_CI, Database
 from tests.security.support import (
     GRAPHQL_RESPONSE,
