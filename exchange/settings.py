@@ -10,17 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
+ENV_PREFIX = "EXCHANGE_"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="EXCHANGE_", env_ignore_empty=True, frozen=True, extra="ignore"
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore"
     )
 
     data_dir: Path = PROJECT_ROOT / "var"
@@ -84,7 +85,16 @@ class Settings(BaseSettings):
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls()
+        """The settings from the environment; a bad value names its variable, not the field."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            problems = [
+                f"{ENV_PREFIX}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                + (f" (got {e['input']!r})" if isinstance(e.get("input"), str | int) else "")
+                for e in exc.errors()
+            ]
+            raise ValueError("bad configuration: " + "; ".join(problems)) from None
 
 
 def normalise_database_url(url: str) -> str:
