@@ -118,9 +118,15 @@ async def sql_profile(settings: Settings, n: int) -> dict[str, Any]:
     path = settings.database_url.split(":///", 1)[1]
     conn = sqlite3.connect(path)
     try:
+        # The queries only: the request's own BEGIN (one snapshot per request) is not replayed.
+        queries = [
+            (statement, params)
+            for statement, params in log.statements
+            if statement.split(None, 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}
+        ]
 
         def replay() -> None:
-            for statement, params in log.statements:
+            for statement, params in queries:
                 conn.execute(statement, params or ()).fetchall()
 
         for _ in range(10):
