@@ -33,6 +33,7 @@ class PublishErrorCode(StrEnum):
     # a row against what the authority published before
     PSEUDONYMITY_FIXED = "PSEUDONYMITY_FIXED"
     NUMERATOR_OVER_DENOMINATOR = "NUMERATOR_OVER_DENOMINATOR"
+    SHARE_DISAGREES_WITH_PARTS = "SHARE_DISAGREES_WITH_PARTS"  # 100 x num / den, within rounding
     # the CSV file (exchange.publishing.csvfile)
     NOT_CSV = "NOT_CSV"
     MALFORMED_CSV = "MALFORMED_CSV"
