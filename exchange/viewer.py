@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from exchange.tokens import scopes as _scopes
 
@@ -34,14 +35,21 @@ class Viewer:
 
     def visibilities(self) -> tuple[str, ...]:
         """The figures this viewer may read: members-only ones need the read:members scope."""
-        members = _scopes.has(self, _scopes.Scope.READ_MEMBERS)
-        return ("public", "members") if members else ("public",)
+        return _visibilities(self.role, self.scopes)
 
     def owns(self, authority_id: int | None) -> bool:
         return self.authority_id is not None and authority_id == self.authority_id
 
 
 ANONYMOUS = Viewer()
+
+
+# A comparison asks once per entry (~150 times a request); the answer depends on role and scopes
+# only, so it is worked out once per distinct pair.
+@lru_cache(maxsize=256)
+def _visibilities(role: str, scopes: frozenset[str]) -> tuple[str, ...]:
+    members = _scopes.has(Viewer(role=role, scopes=scopes), _scopes.Scope.READ_MEMBERS)
+    return ("public", "members") if members else ("public",)
 
 
 def role_viewer(

@@ -187,13 +187,46 @@ class TrendPoint:
     def region(self) -> Figure:
         return Figure.of(self.point.region)
 
-    @strawberry.field(description="Against the previous point, respecting polarity.")
+    @strawberry.field(
+        description="The judgement: against the period just before this one, respecting "
+        "polarity. NOT_COMPARABLE (see directionReason) when either figure is missing, when the "
+        "period before has no figures at all (a direction never skips a period), or when one "
+        "figure is demo data and the other real."
+    )
     def direction(self) -> Direction:
         return Direction(self.point.direction)
 
-    @strawberry.field(description="True when the authority's figure is demo data (not real).")
+    @strawberry.field(
+        description="The movement: value minus the previous period's value (positive = up), "
+        "whatever the polarity; null when the direction is NOT_COMPARABLE."
+    )
+    def change(self) -> float | None:
+        return self.point.change
+
+    @strawberry.field(description="Why the direction is NOT_COMPARABLE, in words; else null.")
+    def direction_reason(self) -> str | None:
+        return self.point.reason
+
+    @strawberry.field(
+        description="The period the direction compares with (the one just before), when it has "
+        "figures stored; null otherwise."
+    )
+    def previous_period(self) -> Period | None:
+        return Period(model=self.point.previous) if self.point.previous else None
+
+    @strawberry.field(
+        description="The dataset of this point: true when the authority's figure and the peer "
+        "statistics are demo data (synthetic, not real). A point is never part demo, part real."
+    )
     def is_demo(self) -> bool:
         return self.point.is_demo
+
+    @strawberry.field(
+        description="Where the authority's figure comes from (a DfE release, the publishing "
+        "authority, or demo data); null when it has no figure."
+    )
+    def source(self) -> str | None:
+        return self.point.source
 
 
 @strawberry.type
@@ -212,11 +245,36 @@ class Trend:
     def peer_group(self) -> str:
         return self.result.peer_group
 
-    @strawberry.field(description="Latest point against the one before it.")
+    @strawberry.field(
+        description="The latest point's direction: the latest period against the one just "
+        "before it (directionFrom, directionTo)."
+    )
     def direction(self) -> Direction:
         return Direction(self.result.direction)
 
-    @strawberry.field
+    @strawberry.field(description="The latest point's change (movement, positive = up).")
+    def change(self) -> float | None:
+        return self.result.latest.change if self.result.latest else None
+
+    @strawberry.field(description="Why the direction is NOT_COMPARABLE, in words; else null.")
+    def direction_reason(self) -> str | None:
+        return self.result.reason
+
+    @strawberry.field(description="The earlier of the two periods the direction compares.")
+    def direction_from(self) -> Period | None:
+        latest = self.result.latest
+        return Period(model=latest.previous) if latest and latest.previous else None
+
+    @strawberry.field(description="The later of the two periods the direction compares.")
+    def direction_to(self) -> Period | None:
+        latest = self.result.latest
+        return Period(model=latest.period) if latest else None
+
+    @strawberry.field(
+        description="One point per period, oldest first, from the metric's first period with "
+        "figures to its last: a period where neither the authority nor any peer has a value is "
+        "a point with no values, never dropped."
+    )
     def points(self) -> list[TrendPoint]:
         return [TrendPoint(point=p) for p in self.result.points]
 

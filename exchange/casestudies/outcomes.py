@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
 from exchange.authorities.vocab import PeerGroup
-from exchange.comparison import semantics
+from exchange.comparison import reference, semantics
 from exchange.comparison.reference import AuthorityRef, MetricRef, PeriodRef
 from exchange.comparison.service import (
     peer_members,
@@ -71,6 +71,11 @@ class Outcome:
     peer_direction: str
     withheld: bool
     summary: str | None
+    reason: str | None = None  # why the direction is NOT_COMPARABLE
+
+
+# Stands for a value, where only the datasets decide whether a change is measured at all.
+_PRESENT = Disclosed(0.0, None)
 
 
 def _change(a: float | None, b: float | None) -> float | None:
@@ -144,6 +149,43 @@ class _Series:
         """A change is only measured within one dataset."""
         return self.demo(baseline_id) == self.demo(follow_up_id)
 
+    def reason(
+        self,
+        labels: dict[int, str],
+        baseline_id: int,
+        follow_up_id: int,
+        baseline: Disclosed,
+        follow_up: Disclosed,
+        *,
+        allow_demo: bool = True,
+    ) -> str | None:
+        """Why the change from baseline to follow-up is NOT_COMPARABLE, in words (else None)."""
+        b, f = labels.get(baseline_id, "the baseline"), labels.get(follow_up_id, "the follow-up")
+        if not allow_demo:
+            demo_only = [
+                label for pid, label in ((baseline_id, b), (follow_up_id, f)) if self.demo(pid)
+            ]
+            if demo_only:
+                return (
+                    f"{' and '.join(demo_only)} {'has' if len(demo_only) == 1 else 'have'} demo "
+                    "figures only (synthetic, not real): a real case study's link reads real "
+                    "figures only"
+                )
+        travel = semantics.travel(
+            baseline.value,
+            follow_up.value,
+            self.metric.polarity,
+            previous_label=b,
+            latest_label=f,
+            previous_demo=self.demo(baseline_id),
+            latest_demo=self.demo(follow_up_id),
+        )
+        return travel.reason
+
+
+async def _labels(session: AsyncSession) -> dict[int, str]:
+    return {p.id: p.label for p in (await reference.load(session)).periods.values()}
+
 
 def _median(values: Sequence[float]) -> float | None:
     return round(float(statistics.median(values)), 9) if values else None
@@ -205,6 +247,7 @@ async def resolve(
     if any(k.withheld for k in keys):
         everyone = [a.id for a in await authorities.all_authorities(session)]
     series: dict[int, _Series] = {}
+    labels = await _labels(session)
     wanted_periods: dict[int, set[int]] = defaultdict(set)
     wanted_authorities: dict[int, set[int]] = defaultdict(set)
     for k in keys:
@@ -247,14 +290,27 @@ async def resolve(
         ]
         peer_change = _median(changes)
         change = _change(baseline.value, follow_up.value) if comparable else None
+        direction = semantics.direction(
+            baseline.value if comparable else None, follow_up.value, metric.polarity
+        )
+        reason = None
+        if k.withheld:
+            reason = "the author's own figures are withheld from you (a pseudonymous case study)"
+        elif direction == "NOT_COMPARABLE":
+            reason = s.reason(
+                labels,
+                k.baseline_period_id,
+                k.follow_up_period_id,
+                baseline,
+                follow_up,
+                allow_demo=k.demo,
+            )
         out.append(
             Outcome(
                 baseline=baseline,
                 follow_up=follow_up,
                 change=change,
-                direction=semantics.direction(
-                    baseline.value if comparable else None, follow_up.value, metric.polarity
-                ),
+                direction=direction,
                 peer_group=group,
                 peer_median_change=peer_change,
                 peer_count=len(changes),
@@ -263,6 +319,7 @@ async def resolve(
                 ),
                 withheld=k.withheld,
                 summary=summarise(change, peer_change, group, metric.unit),
+                reason=reason,
             )
         )
     return out
@@ -281,6 +338,7 @@ class ImproverEntry:
     improvement: float | None  # the change signed so that larger is better
     direction: str
     standing: semantics.Standing | None
+    reason: str | None = None  # why the direction is NOT_COMPARABLE
 
 
 @dataclass(frozen=True)
@@ -293,6 +351,9 @@ class Improvers:
     entries: list[ImproverEntry]  # ranked best first, then those without both values
     peer_median_change: float | None
     peer_count: int
+    reason: str | None = None  # why no change is measured at all (two datasets)
+    baseline_demo: bool = False  # the dataset each period's figures are read from
+    follow_up_demo: bool = False
 
 
 def improvement(change: float | None, polarity: str) -> float | None:
@@ -344,22 +405,34 @@ async def improvers(
         i: g for i, (_, _, c) in rows.items() if (g := improvement(c, metric.polarity)) is not None
     }
     standing = semantics.standings(gains, "higher_is_better")  # type: ignore[arg-type]
-    entries = [
-        ImproverEntry(
-            authority=people[i],
-            is_subject=i == subject.id,
-            baseline=rows[i][0],
-            follow_up=rows[i][1],
-            change=rows[i][2],
-            improvement=gains.get(i),
-            direction=semantics.direction(
-                rows[i][0].value if comparable else None, rows[i][1].value, metric.polarity
-            ),
-            standing=standing.get(i),
+    labels = {
+        baseline_period.id: baseline_period.label,
+        follow_up_period.id: follow_up_period.label,
+    }
+    entries = []
+    for i in ids:
+        if i not in people:
+            continue
+        direction = semantics.direction(
+            rows[i][0].value if comparable else None, rows[i][1].value, metric.polarity
         )
-        for i in ids
-        if i in people
-    ]
+        entries.append(
+            ImproverEntry(
+                authority=people[i],
+                is_subject=i == subject.id,
+                baseline=rows[i][0],
+                follow_up=rows[i][1],
+                change=rows[i][2],
+                improvement=gains.get(i),
+                direction=direction,
+                standing=standing.get(i),
+                reason=s.reason(
+                    labels, baseline_period.id, follow_up_period.id, rows[i][0], rows[i][1]
+                )
+                if direction == "NOT_COMPARABLE"
+                else None,
+            )
+        )
     entries.sort(
         key=lambda e: (
             (0, e.standing.rank, e.authority.name) if e.standing else (1, 0, e.authority.name)
@@ -375,4 +448,9 @@ async def improvers(
         entries=entries,
         peer_median_change=_median(peer_changes),
         peer_count=len(peer_changes),
+        reason=None
+        if comparable
+        else s.reason(labels, baseline_period.id, follow_up_period.id, _PRESENT, _PRESENT),
+        baseline_demo=s.demo(baseline_period.id),
+        follow_up_demo=s.demo(follow_up_period.id),
     )

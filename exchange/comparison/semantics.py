@@ -108,3 +108,51 @@ def direction(previous: float | None, latest: float | None, polarity: str) -> st
         return "INCREASING" if up else "DECREASING"
     better = up if polarity == "higher_is_better" else not up
     return "IMPROVING" if better else "WORSENING"
+
+
+@dataclass(frozen=True)
+class Travel:
+    """A direction of travel from one period to the next. The movement (``change``: up or down)
+    and the judgement (``direction``: better or worse by polarity) are two things; ``reason``
+    says, in words, why it is NOT_COMPARABLE."""
+
+    direction: str
+    change: float | None
+    reason: str | None = None
+
+
+def travel(
+    previous: float | None,
+    latest: float | None,
+    polarity: str,
+    *,
+    previous_label: str,
+    latest_label: str,
+    previous_period_empty: bool = False,
+    previous_demo: bool = False,
+    latest_demo: bool = False,
+) -> Travel:
+    """The direction between two consecutive periods of one series. Never across two datasets
+    (demo and real), never across a period with no figure (the one before is not used instead)."""
+    reason: str | None = None
+    if previous_period_empty:
+        reason = (
+            f"no figures for {previous_label}: a direction of travel compares consecutive "
+            "periods and never skips a missing one"
+        )
+    elif previous is None:
+        reason = f"no figure for {previous_label}"
+    elif latest is None:
+        reason = f"no figure for {latest_label}"
+    elif previous_demo != latest_demo:
+        demo, real = previous_label, latest_label
+        if latest_demo:
+            demo, real = real, demo
+        reason = (
+            f"{demo} is demo data (synthetic, not real) and {real} a real figure: "
+            "demo and real figures are never compared"
+        )
+    if reason is not None:
+        return Travel("NOT_COMPARABLE", None, reason)
+    assert previous is not None and latest is not None
+    return Travel(direction(previous, latest, polarity), tidy(latest - previous))

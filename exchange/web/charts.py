@@ -40,6 +40,8 @@ class Series:
     dash: str | None = None  # SVG stroke-dasharray
     marker: str = "circle"  # circle | square | triangle | diamond
     width: float = 2.0
+    point_label: str = ""  # written beside every point of the series, e.g. "demo"
+    hollow: bool = False  # markers drawn as outlines (demo data), so they differ without colour
 
 
 @dataclass(frozen=True)
@@ -79,20 +81,25 @@ def axis_range(values: Sequence[float]) -> tuple[float, float, float]:
     return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
 
-def _marker(kind: str, x: float, y: float, colour: str) -> str:
+def _marker(kind: str, x: float, y: float, colour: str, *, hollow: bool = False) -> str:
+    paint = (
+        f'fill="{BACKGROUND}" stroke="{colour}" stroke-width="1.5"'
+        if hollow
+        else f'fill="{colour}"'
+    )
     if kind == "square":
-        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{colour}"/>'
+        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" {paint}/>'
     if kind == "triangle":
         return (
             f'<path d="M{x:.1f} {y - 4.5:.1f} L{x + 4.5:.1f} {y + 3.5:.1f} '
-            f'L{x - 4.5:.1f} {y + 3.5:.1f} Z" fill="{colour}"/>'
+            f'L{x - 4.5:.1f} {y + 3.5:.1f} Z" {paint}/>'
         )
     if kind == "diamond":
         return (
             f'<path d="M{x:.1f} {y - 5:.1f} L{x + 5:.1f} {y:.1f} L{x:.1f} {y + 5:.1f} '
-            f'L{x - 5:.1f} {y:.1f} Z" fill="{colour}"/>'
+            f'L{x - 5:.1f} {y:.1f} Z" {paint}/>'
         )
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" {paint}/>'
 
 
 def _text(
@@ -130,7 +137,9 @@ def line_chart(
     series: Sequence[Series],
     fmt: Callable[[float], str],
 ) -> Chart:
-    """A trend: one line per series over ``periods``; gaps where a value is missing."""
+    """A trend: one line per series over ``periods``; gaps where a value is missing. A line
+    joins consecutive periods only: a period without a value breaks it, and two series (demo
+    data and real figures, say) are never joined."""
     width = 480
     left, right, top = 70, 16, 16
     bottom = 44 + 20 * len(series)
@@ -182,7 +191,11 @@ def line_chart(
             )
         for i, v in enumerate(s.values):
             if v is not None:
-                parts.append(_marker(s.marker, x_of(i), y_of(v), s.colour))
+                parts.append(_marker(s.marker, x_of(i), y_of(v), s.colour, hollow=s.hollow))
+                if s.point_label:
+                    parts.append(
+                        _text(x_of(i) + 6, y_of(v) - 7, s.point_label, size=12, colour=s.colour)
+                    )
     legend_top = top + plot_h + 38
     for k, s in enumerate(series):
         lx = 10.0
@@ -192,7 +205,7 @@ def line_chart(
             f'<line x1="{lx:.1f}" y1="{ly - 4:.1f}" x2="{lx + 28:.1f}" y2="{ly - 4:.1f}" '
             f'stroke="{s.colour}" stroke-width="{s.width}"{dash}/>'
         )
-        parts.append(_marker(s.marker, lx + 14, ly - 4, s.colour))
+        parts.append(_marker(s.marker, lx + 14, ly - 4, s.colour, hollow=s.hollow))
         parts.append(_text(lx + 36, ly, s.name, size=14))
     parts.append("</svg>")
     return Chart(chart_id, Markup("".join(parts)), title, description)

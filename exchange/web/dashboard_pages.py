@@ -69,6 +69,7 @@ class MetricPanel:
     summary: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
     improvers: list[dict[str, Any]] = field(default_factory=list)
+    travel: Travel | None = None
 
     @property
     def latest(self) -> dict[str, Any] | None:
@@ -91,31 +92,85 @@ def quartile_text(quartile: int | None, polarity: str) -> str:
     return {1: "1 (best quarter)", 4: "4 (worst quarter)"}.get(quartile, str(quartile))
 
 
-def trend_panel(authority: dict[str, Any], panel: MetricPanel, peers_words: str) -> None:
-    metric = panel.metric
-    unit = metric["unit"]
-    points = (panel.trend or {}).get("points") or []
-    if not points:
-        return
-    periods = [p["period"]["label"] for p in points]
-    series = [
-        charts.Series(
-            authority["name"],
-            [p["value"] for p in points],
-            charts.PALETTE["subject"],
-            marker="circle",
-            width=3,
-        ),
-        charts.Series(
-            f"Median of {peers_words}",
-            [p["peerMedian"] for p in points],
-            charts.PALETTE["median"],
-            dash="7 4",
-            marker="square",
-        ),
+JUDGEMENTS = {
+    # direction of travel -> the judgement, in words (the movement, up or down, is apart)
+    "IMPROVING": "Better",
+    "WORSENING": "Worse",
+    "INCREASING": "Not judged (neither higher nor lower is better)",
+    "DECREASING": "Not judged (neither higher nor lower is better)",
+    "NO_CHANGE": "No change",
+    "NOT_COMPARABLE": "Not comparable",
+}
+
+
+@dataclass(frozen=True)
+class Travel:
+    """A direction of travel as two things: the movement (up or down, with an arrow) and the
+    judgement (better or worse, by the metric's polarity), between the periods it compares."""
+
+    arrow: str
+    movement: str
+    judgement: str
+    reason: str = ""
+    since: str = ""  # the earlier period compared
+
+
+def travel(item: dict[str, Any] | None, unit: str, since: str = "") -> Travel:
+    """``item``: a trend (its latest point's direction) or one trend point."""
+    code = (item or {}).get("direction") or "NOT_COMPARABLE"
+    change = (item or {}).get("change")
+    reason = (item or {}).get("directionReason") or ""
+    if code == "NOT_COMPARABLE" or change is None:
+        return Travel("–", "Not comparable", "Not comparable", reason, since)
+    arrow = "→" if change == 0 else ("↑" if change > 0 else "↓")
+    movement = change_words(change, unit)
+    return Travel(arrow, movement[:1].upper() + movement[1:], JUDGEMENTS[code], "", since)
+
+
+def _dataset(points: list[dict[str, Any]], value: Any, demo: bool) -> list[float | None]:
+    """One dataset's values (demo or real), None at the other dataset's periods: the two are
+    separate series, so no line joins a demo point to a real one."""
+    return [value(p) if bool(p["isDemo"]) == demo else None for p in points]
+
+
+def trend_series(
+    authority: dict[str, Any], points: list[dict[str, Any]], unit: str, peers_words: str
+) -> list[charts.Series]:
+    """The lines of a trend chart: the authority and its peers' median, each as a real line and
+    a demo line (never one line through both), then England and the region on the same scale."""
+    series: list[charts.Series] = []
+    any_demo = any(p["isDemo"] for p in points)
+    any_real = not all(p["isDemo"] for p in points)
+    lines = [
+        (authority["name"], lambda p: p["value"], "subject", "circle", 3.0, None),
+        (f"Median of {peers_words}", lambda p: p["peerMedian"], "median", "square", 2.0, "7 4"),
     ]
-    same_scale = unit in SCALE_FREE_UNITS
-    if same_scale:
+    for name, value, colour, marker, width, dash in lines:
+        if any_real:
+            series.append(
+                charts.Series(
+                    name,
+                    _dataset(points, value, False),
+                    charts.PALETTE[colour],
+                    dash=dash,
+                    marker=marker,
+                    width=width,
+                )
+            )
+        if any_demo:
+            series.append(
+                charts.Series(
+                    f"{name} (demo data, not real)",
+                    _dataset(points, value, True),
+                    charts.PALETTE[colour],
+                    dash="2 4",
+                    marker=marker,
+                    width=width,
+                    point_label="demo",
+                    hollow=True,
+                )
+            )
+    if unit in SCALE_FREE_UNITS:
         series.append(
             charts.Series(
                 "England",
@@ -134,22 +189,52 @@ def trend_panel(authority: dict[str, Any], panel: MetricPanel, peers_words: str)
                 marker="diamond",
             )
         )
-    first, last = points[0], points[-1]
-    words, _ = formatting.direction(panel.trend["direction"] if panel.trend else None)
+    return series
+
+
+def trend_panel(authority: dict[str, Any], panel: MetricPanel, peers_words: str) -> None:
+    metric = panel.metric
+    unit = metric["unit"]
+    points = (panel.trend or {}).get("points") or []
+    if not points:
+        return
+    periods = [p["period"]["label"] for p in points]
+    series = trend_series(authority, points, unit, peers_words)
+    any_demo = any(p["isDemo"] for p in points)
+    same_scale = unit in SCALE_FREE_UNITS
+    last = points[-1]
+    previous = points[-2] if len(points) > 1 else None
+    since = ((panel.trend or {}).get("directionFrom") or {}).get("label") or ""
+    panel.travel = travel(panel.trend, unit, since)
     latest = formatting.shown(last["value"], last["symbol"], unit)
+    demo_words = " (demo data, not real)" if last["isDemo"] else ""
     summary = (
         f"{authority['name']}: {latest.text if not latest.missing else latest.symbol_name} "
-        f"in {last['period']['label']}"
+        f"in {last['period']['label']}{demo_words}."
     )
-    if first is not last and first["value"] is not None and last["value"] is not None:
-        summary += f", against {formatting.number(first['value'], unit)} in {periods[0]}"
-    summary += f". Direction of travel: {words.lower()}."
+    # The sentence compares exactly the two periods the arrow does: the latest and the one
+    # just before it.
+    if panel.travel.movement != "Not comparable":
+        before = formatting.number(previous["value"], unit) if previous else ""
+        summary += (
+            f" Against {before} in {since}: {panel.travel.movement.lower()}; "
+            f"{panel.travel.judgement.lower()} ({formatting.POLARITY_WORDS[metric['polarity']]})."
+        )
+    else:
+        reason = f": {panel.travel.reason}" if panel.travel.reason else ""
+        period_words = f" since {since}" if since else ""
+        summary += f" Change{period_words}: not comparable{reason}."
     if last["peerMedian"] is not None:
         summary += (
             f" The median of its {peers_words} was {formatting.number(last['peerMedian'], unit)}."
         )
     if last["england"]["value"] is not None:
         summary += f" England: {formatting.number(last['england']['value'], unit)}."
+    if any_demo:
+        summary += (
+            " Demo data (synthetic, not real) is drawn as separate dotted lines with hollow "
+            "markers labelled “demo”, never joined to real figures."
+        )
     if not same_scale:
         summary += (
             " England and region totals are in the table, not on the chart: they are on a "
@@ -178,7 +263,7 @@ def trend_panel(authority: dict[str, Any], panel: MetricPanel, peers_words: str)
             "peer_count": p["peerCount"],
             "england": formatting.shown(p["england"]["value"], p["england"]["symbol"], unit),
             "region": formatting.shown(p["region"]["value"], p["region"]["symbol"], unit),
-            "direction": formatting.direction(p["direction"])[0],
+            "travel": travel(p, unit),
         }
         for p in points
     ]
@@ -268,9 +353,7 @@ async def dashboard_page(request: Request) -> Response:
                     comp["england"]["symbol"] if comp else "x",
                     unit,
                 ),
-                "direction": formatting.direction(
-                    (panel.trend or {}).get("direction") if latest else None
-                ),
+                "travel": panel.travel or travel(None, unit),
                 "compare_href": _compare_href(
                     code, panel.metric["code"], latest["period"]["label"] if latest else None
                 ),

@@ -50,6 +50,10 @@ class ImproverEntry:
     def direction(self) -> Direction:
         return Direction(self.entry.direction)
 
+    @strawberry.field(description="Why the direction is NOT_COMPARABLE, in words; else null.")
+    def direction_reason(self) -> str | None:
+        return self.entry.reason
+
     @strawberry.field(description="1 = most improved; ties share the lower rank; null if unranked.")
     def rank(self) -> int | None:
         return self.entry.standing.rank if self.entry.standing else None
@@ -99,6 +103,25 @@ class Improvers:
     @strawberry.field
     def peer_count(self) -> int:
         return self.result.peer_count
+
+    @strawberry.field(
+        description="Why no change is measured between the two periods (one is demo data and "
+        "the other real: they are never compared); null when changes are measured."
+    )
+    def direction_reason(self) -> str | None:
+        return self.result.reason
+
+    @strawberry.field(
+        description="True when the baseline figures (from) are demo data (synthetic, not real)."
+    )
+    def baseline_is_demo(self) -> bool:
+        return self.result.baseline_demo
+
+    @strawberry.field(
+        description="True when the follow-up figures (to) are demo data (synthetic, not real)."
+    )
+    def follow_up_is_demo(self) -> bool:
+        return self.result.follow_up_demo
 
     @strawberry.field(
         description="The subject and its peers, most improved first; then those without both "

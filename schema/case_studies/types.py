@@ -81,6 +81,13 @@ class OutcomeLink:
     async def direction(self, info: Info) -> Direction:
         return Direction((await self._outcome(info)).direction)
 
+    @strawberry.field(
+        description="Why the direction is NOT_COMPARABLE, in words (a missing figure, demo and "
+        "real figures, withheld figures); else null."
+    )
+    async def direction_reason(self, info: Info) -> str | None:
+        return (await self._outcome(info)).reason
+
     @strawberry.field(description="STATISTICAL_NEIGHBOURS, or ENGLAND when the author is withheld.")
     async def peer_group(self, info: Info) -> str:
         return (await self._outcome(info)).peer_group
