@@ -26,7 +26,7 @@ test: $(STAMP)
 
 # The loop to run while working: no browser, no soak, nothing marked slow, fewer property examples.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto -m "not browser and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

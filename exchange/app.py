@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from strawberry.types.execution import ExecutionResult
 
 from exchange import composition
 from exchange.casestudies import indexing
@@ -77,12 +78,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings.redis_prefix,
     )
 
-    async def execute(
-        params: GraphQLParams, request: Request, viewer: Viewer
-    ) -> tuple[dict[str, Any], bool]:
-        ctx = Context(services, viewer, request)
+    async def run(ctx: Context, params: GraphQLParams) -> ExecutionResult:
+        """One operation under the deadline; the context's session is closed whatever happens."""
         try:
-            result = await execute_with_deadline(
+            return await execute_with_deadline(
                 schema,
                 ctx,
                 settings.operation_timeout_ms,
@@ -92,7 +91,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         finally:
             await ctx.close()
-        return _format(result)
+
+    async def execute(
+        params: GraphQLParams, request: Request, viewer: Viewer
+    ) -> tuple[dict[str, Any], bool]:
+        return _format(await run(Context(services, viewer, request), params))
 
     async def graphql(request: Request) -> Response:
         # Authentication waits until a document has passed every size and cost limit.
@@ -100,18 +103,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
         async def execute_http(params: GraphQLParams, request: Request) -> Outcome:
             ctx = HttpContext(services, request, authenticate, limiter)
-            try:
-                result = await execute_with_deadline(
-                    schema,
-                    ctx,
-                    settings.operation_timeout_ms,
-                    params.query,
-                    variable_values=params.variables,
-                    operation_name=params.operation_name,
-                )
-            finally:
-                await ctx.close()
-            return outcome(ctx, *_format(result))
+            return outcome(ctx, *_format(await run(ctx, params)))
 
         return await handle(
             request,

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 
 from exchange.tokens import scopes as _scopes
 
-ROLES = ("publisher", "analyst", "admin")
+
+class Role(StrEnum):
+    """What a token's holder is: ANONYMOUS (no token) or one of the token roles."""
+
+    ANONYMOUS = "anonymous"
+    PUBLISHER = "publisher"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+ROLES = tuple(r.value for r in Role if r is not Role.ANONYMOUS)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import (
+    ASTValidationRule,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    ValidationContext,
+    ValidationRule,
+)
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -95,11 +102,41 @@ def schema_key(settings: Settings) -> tuple[object, ...]:
     return tuple(getattr(settings, name) for name in SCHEMA_SETTINGS)
 
 
+def _where_fragments_are_known(rule: type[ASTValidationRule]) -> type[ValidationRule]:
+    """``rule``, run only on a document whose spread fragments are all defined. strawberry's
+    depth rule looks each spread up by name and fails with a bare KeyError (the answer was the
+    message "'Nope'" for ``...Nope``); graphql-core's KnownFragmentNamesRule already reports an
+    unknown fragment by name, so the depth is measured once the document can have one."""
+
+    class WhereFragmentsAreKnown(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            document = context.document
+            defined = {
+                d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+            }
+            spread: set[str] = set()
+            stack: list[object] = list(document.definitions)
+            while stack:
+                node = stack.pop()
+                if isinstance(node, FragmentSpreadNode):
+                    spread.add(node.name.value)
+                selections = getattr(getattr(node, "selection_set", None), "selections", None)
+                stack.extend(selections or ())
+            if spread <= defined:
+                rule(context)
+
+    return WhereFragmentsAreKnown
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
     mutation = merge_types("Mutation", MUTATION_TYPES) if MUTATION_TYPES else None
     limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *map(
+            _where_fragments_are_known,
+            QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        ),
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     schema = QuietSchema(

@@ -3,12 +3,13 @@ here under its API name (the values stay the domain's codes)."""
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 
 from exchange.authorities.vocab import AuthorityType, PeerGroup
+from exchange.comparison.semantics import Direction
+from exchange.metrics.vocab import PeriodKind, Polarity, Unit
 from exchange.observations.models import AreaLevel, Visibility
+from exchange.viewer import Role as ViewerRole
 
 __all__ = [
     "AreaLevel",
@@ -35,47 +36,18 @@ strawberry.enum(
 )
 
 
-@strawberry.enum
-class Unit(Enum):
-    COUNT = "count"
-    PERCENT = "percent"
-    RATE = "rate"
-    GBP = "gbp"
-    FTE = "fte"
+strawberry.enum(Unit)
+strawberry.enum(Polarity, description="Which direction is better for this metric.")
+strawberry.enum(
+    PeriodKind, description="Academic (2024/25), calendar (2024) or financial (2023-24) year."
+)
 
 
-@strawberry.enum(description="Which direction is better for this metric.")
-class Polarity(Enum):
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
-    NEUTRAL = "neutral"
-
-
-@strawberry.enum(description="Academic (2024/25), calendar (2024) or financial (2023-24) year.")
-class PeriodKind(Enum):
-    ACADEMIC = "academic"
-    CALENDAR = "calendar"
-    FINANCIAL = "financial"
-
-
-@strawberry.enum(
+strawberry.enum(
+    Direction,
     description=(
         "Direction of travel; polar metrics say IMPROVING/WORSENING, "
         "neutral ones INCREASING/DECREASING."
-    )
+    ),
 )
-class Direction(Enum):
-    IMPROVING = "IMPROVING"
-    WORSENING = "WORSENING"
-    INCREASING = "INCREASING"
-    DECREASING = "DECREASING"
-    NO_CHANGE = "NO_CHANGE"
-    NOT_COMPARABLE = "NOT_COMPARABLE"
-
-
-@strawberry.enum(description="What the presented token may do.")
-class ViewerRole(Enum):
-    ANONYMOUS = "anonymous"
-    PUBLISHER = "publisher"
-    ANALYST = "analyst"
-    ADMIN = "admin"
+strawberry.enum(ViewerRole, name="ViewerRole", description="What the presented token may do.")

@@ -12,6 +12,19 @@ import math
 import statistics
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """A direction of travel: polar metrics improve or worsen, neutral ones increase or
+    decrease."""
+
+    IMPROVING = "IMPROVING"
+    WORSENING = "WORSENING"
+    INCREASING = "INCREASING"
+    DECREASING = "DECREASING"
+    NO_CHANGE = "NO_CHANGE"
+    NOT_COMPARABLE = "NOT_COMPARABLE"
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
+from exchange.metrics.vocab import PeriodKind, Polarity, Unit
 
-UNITS = ("count", "percent", "rate", "gbp", "fte")
-POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
-PERIOD_KINDS = ("academic", "calendar", "financial")
+UNITS = tuple(u.value for u in Unit)
+POLARITIES = tuple(p.value for p in Polarity)
+PERIOD_KINDS = tuple(k.value for k in PeriodKind)
 # published: already through the source's own disclosure control (DfE), served as published.
 # count: the value itself is a count; below the threshold it is suppressed.
 # rate: suppressed when the numerator metric's value (same authority and period) is below it.

@@ -3,6 +3,7 @@ uploading a CSV of figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from exchange.tokens import scopes
 from exchange.tokens.scopes import Scope
 from exchange.web import auth, formatting
-from exchange.web.guards import posted_form, publisher_refusal, sign_in_redirect
+from exchange.web.guards import Handler, posted_form, publishers_only, sign_in_redirect
 from exchange.web.operations import run_operation
 from exchange.web.rendering import redirect_with, render
 from exchange.websessions import service as websessions
@@ -157,11 +158,8 @@ async def sign_out_everywhere(request: Request) -> Response:
     )
 
 
-async def _publisher_or_refusal(
-    request: Request, needed: tuple[Scope, ...] = WRITES
-) -> Response | None:
-    return await publisher_refusal(
-        request,
+def _publishers_only(needed: tuple[Scope, ...] = WRITES) -> Callable[[Handler], Handler]:
+    return publishers_only(
         needed,
         "You cannot publish",
         "Only a council's publishing token, with the scope to publish, can publish figures "
@@ -169,10 +167,8 @@ async def _publisher_or_refusal(
     )
 
 
+@_publishers_only()
 async def publish_page(request: Request) -> Response:
-    refused = await _publisher_or_refusal(request)
-    if refused is not None:
-        return refused
     mine = (await run_operation(request, "MyCaseStudies")).ok()["myCaseStudies"]
     return await render(
         request,
@@ -213,10 +209,8 @@ async def _upload_form(
     )
 
 
+@_publishers_only((Scope.OBSERVATIONS_PUBLISH,))
 async def upload_page(request: Request) -> Response:
-    refused = await _publisher_or_refusal(request, (Scope.OBSERVATIONS_PUBLISH,))
-    if refused is not None:
-        return refused
     context: dict[str, Any] = {
         "title": "Upload figures",
         "errors": [],

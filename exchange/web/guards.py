@@ -3,6 +3,7 @@ fails, the way to sign-in, the publisher check, and the CSRF check of a form sen
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -93,6 +94,26 @@ async def publisher_refusal(
     if viewer.authority_id is None or not scopes.has(viewer, *needed):
         return await error_page(request, 403, title, message)
     return None
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def publishers_only(
+    needed: tuple[Scope, ...], title: str, message: str
+) -> Callable[[Handler], Handler]:
+    """A page handler run only for a council's token with one of ``needed``; anyone else gets
+    what ``publisher_refusal`` answers (the way to sign in, or a 403 page)."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: Request) -> Response:
+            refused = await publisher_refusal(request, needed, title, message)
+            return refused if refused is not None else await handler(request)
+
+        return guarded
+
+    return decorate
 
 
 async def posted_form(

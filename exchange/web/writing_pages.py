@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from exchange.tokens.scopes import Scope
 from exchange.web.case_study_pages import CASE_STUDY_ID, no_case_study
-from exchange.web.guards import posted_form, publisher_refusal
+from exchange.web.guards import posted_form, publishers_only
 from exchange.web.operations import run_operation
 from exchange.web.rendering import redirect_with, render
 from schema.document_checks import CONTROL_CHARACTERS
@@ -199,14 +199,12 @@ def _message(error: dict[str, Any]) -> str:
     return message[:1:].upper() + message[1:]
 
 
-async def _publisher_refusal(request: Request) -> Response | None:
-    return await publisher_refusal(
-        request,
-        (Scope.CASE_STUDIES_WRITE,),
-        "You cannot write case studies",
-        "Only a council's publishing token, with the case_studies:write scope, can write "
-        "case studies. Ask your exchange administrator for one.",
-    )
+writers_only = publishers_only(
+    (Scope.CASE_STUDIES_WRITE,),
+    "You cannot write case studies",
+    "Only a council's publishing token, with the case_studies:write scope, can write "
+    "case studies. Ask your exchange administrator for one.",
+)
 
 
 async def _editable(request: Request) -> dict[str, Any] | None:
@@ -236,10 +234,8 @@ def _show(request: Request, cs: dict[str, Any], flash: str) -> Response:
     return redirect_with(request, f"/case-studies/{cs['id']}", flash)
 
 
+@writers_only
 async def new_case_study(request: Request) -> Response:
-    refused = await _publisher_refusal(request)
-    if refused is not None:
-        return refused
     if request.method == "GET":
         return await _render_form(request, _empty_values(), [], case_study=None)
     posted = await _posted_values(request, None)
@@ -275,10 +271,8 @@ async def _publish_or_show(
     return _show(request, cs, "Case study published. Other councils can now find it in search.")
 
 
+@writers_only
 async def edit_case_study(request: Request) -> Response:
-    refused = await _publisher_refusal(request)
-    if refused is not None:
-        return refused
     found = await _editable(request)
     if found is None:
         return await no_case_study(request)
@@ -307,10 +301,8 @@ async def edit_case_study(request: Request) -> Response:
     return _show(request, cs, "Changes saved.")
 
 
+@writers_only
 async def publish_existing(request: Request) -> Response:
-    refused = await _publisher_refusal(request)
-    if refused is not None:
-        return refused
     form = await posted_form(request)
     if isinstance(form, Response):
         return form

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from exchange.observations.models import Observation
@@ -66,6 +67,7 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow  # CLI subprocesses, ~8 s
 async def test_cli_publish_is_all_or_nothing_with_errors_by_line(tmp_path: Path) -> None:
     db, cleanup = await make_database("sqlite", tmp_path, load="reference")
     try:

@@ -7,7 +7,6 @@ generator's rows; the test reads what the API answers, on both backends."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -16,8 +15,8 @@ from exchange.casestudies import service as case_studies
 from exchange.casestudies.validation import LinkInput
 from exchange.db import transaction
 from exchange.viewer import Viewer
-from exchange.web import dashboard_pages
 from exchange.web.dashboard_pages import MetricPanel, trend_panel, trend_series
+from exchange.web.operations import operation_text
 from seed.demo_metrics import DEMO_SOURCE, seed_demo_metrics
 from tests.conftest import Database, run_graphql
 from tests.core.case_study_support import (
@@ -28,7 +27,6 @@ from tests.core.case_study_support import (
 )
 from tests.publishing_support import publish, row
 
-OPERATIONS = Path(dashboard_pages.__file__).parent / "operations"
 PLACE = {"name": "West Berkshire", "region": "South East"}
 SN = "STATISTICAL_NEIGHBOURS"
 METRIC_FIELDS = '{ metric(code: "annual_reviews_on_time_pct") { code name unit polarity } }'
@@ -194,7 +192,7 @@ async def test_the_dashboard_draws_demo_apart_and_judges_nothing_across_it(
     """The dashboard panel, from the page's own MetricTrend operation: the real line has no demo
     point and the demo line no real one, and the summary says why there is no judgement."""
     db, wb = world["db"], world["wb"]
-    document = (OPERATIONS / "MetricTrend.graphql").read_text()
+    document = operation_text("MetricTrend")
     trend = (await _query(db, document, wb, metric=METRIC, authority=WEST_BERKSHIRE, peers=SN))[
         "trend"
     ]

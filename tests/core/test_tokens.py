@@ -145,6 +145,7 @@ def test_bearer_header_parsing() -> None:
     assert tokens.bearer_secret("") == ""
 
 
+@pytest.mark.slow  # CLI subprocesses, ~10 s
 async def test_cli_create_list_revoke(tmp_path: Path) -> None:
     db, cleanup = await make_database("sqlite", tmp_path, load="reference")
     await db.engine.dispose()

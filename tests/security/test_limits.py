@@ -32,6 +32,16 @@ HEAVY = "authorities(first: 100) { edges { node { " + NEIGHBOUR * 2 + "name } } 
 # name -> (request kwargs, acceptable statuses, expected error code or message fragment)
 ATTACKS: dict[str, tuple[dict[str, Any], set[int], str]] = {
     "depth-20 nesting": ({"json": {"query": nested(20)}}, {400}, "maximum operation depth"),
+    "an unknown fragment": (
+        {"json": {"query": "{ metrics { ...Nope } }"}},
+        {400},
+        "Unknown fragment 'Nope'.",
+    ),
+    "an unknown fragment deep in a fragment": (
+        {"json": {"query": "{ metrics { ...M } } fragment M on Metric { code ...Nope }"}},
+        {400},
+        "Unknown fragment 'Nope'.",
+    ),
     "1,000 aliases": (
         {"json": {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"}},
         {400},

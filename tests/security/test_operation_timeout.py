@@ -71,6 +71,7 @@ async def _running_sleeps(db: Database) -> int:
         return int(found.scalar_one())
 
 
+@pytest.mark.slow  # waits out a deadline, ~6 s
 async def test_a_timed_out_query_is_stopped_and_the_server_answers_the_next_request(
     loaded_db: Database, endless_trend: list[str]
 ) -> None:
@@ -105,6 +106,7 @@ async def test_a_timed_out_query_is_stopped_and_the_server_answers_the_next_requ
         assert await _running_sleeps(loaded_db) == 0, "the statement still runs on the server"
 
 
+@pytest.mark.slow  # waits out a deadline, ~3 s
 async def test_a_timed_out_mutation_is_rolled_back(
     fresh_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
