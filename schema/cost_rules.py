@@ -43,7 +43,7 @@ GROUP_SIZES: dict[str, int] = {
 }
 CUSTOM_GROUP_SIZE = 153  # a custom peer group holds at most 152 members
 SERIES_PERIODS = 41  # a trend covers up to 40 periods, and reads the one before the first
-CATALOGUE_METRICS = 60
+CATALOGUE_METRICS = 160  # the whole DfE release (130 shipped, self-reported included), with room
 CATALOGUE_PERIODS = 40
 AREAS = 163  # 153 authorities, 9 regions and England
 CASE_STUDY_LINKS = 10  # outcome links per case study

@@ -66,6 +66,13 @@ class Metric:
     def self_reported(self) -> bool:
         return self.model.self_reported
 
+    @strawberry.field(
+        description="True for the metrics the authority dashboard shows (shares, rates and "
+        "timeliness first); every metric has its comparison page and its place in the API."
+    )
+    def on_dashboard(self) -> bool:
+        return self.model.on_dashboard
+
 
 @strawberry.type(description="An EES period with its public label (2024/25, 2024, 2023-24).")
 class Period:

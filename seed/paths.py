@@ -15,6 +15,7 @@ EES_FILES = [
 DERIVED_FILES = [
     DATA_DIR / "derived" / "exclusion_rates_by_la_2016_2024.csv",
     DATA_DIR / "derived" / "dsg_allocations_by_la_2020_2024.csv",
+    DATA_DIR / "derived" / "dsg_cumulative_balance_pct_by_la_2020_2022.csv",
 ]
 SHIPPED_FILES = EES_FILES + DERIVED_FILES
 OGL_ATTRIBUTION = (

@@ -11,9 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.casestudies import vocab
 from exchange.errors import InvalidInput
 from exchange.metrics.models import DISCLOSURE_RULES, PERIOD_KINDS, POLARITIES, UNITS, Metric
 from seed import paths
+
+# The polarity rule (docs/metrics.md): a count, an amount in £ or a number of staff grows with
+# the authority's size, so it is never ranked better or worse (polarity "neutral").
+SIZE_UNITS = ("count", "gbp", "fte")
+THEME_CODES = frozenset(t.code for t in vocab.THEMES)
 
 _TYPES = {
     "County": "county",
@@ -99,6 +105,22 @@ def read_catalogue(path: Path = paths.METRICS) -> list[dict[str, Any]]:
         ):
             if e.get(key) not in allowed:
                 raise InvalidInput(key, f"{where}: {key} must be one of {', '.join(allowed)}")
+        if e.get("theme") not in THEME_CODES:
+            raise InvalidInput(
+                "theme", f"{where}: theme must be one of {', '.join(sorted(THEME_CODES))}"
+            )
+        if e["unit"] in SIZE_UNITS and e["polarity"] != "neutral":
+            raise InvalidInput(
+                "polarity",
+                f"{where}: a {e['unit']} metric grows with the authority's size and is never "
+                f"better or worse, so its polarity must be 'neutral', not {e['polarity']!r}: only "
+                "shares, rates and timeliness (unit percent or rate) carry polarity. Give it a "
+                "share or rate metric (numerator_code, denominator_code) to compare instead.",
+            )
+    codes = [e["code"] for e in entries]
+    if len(set(codes)) != len(codes):
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        raise InvalidInput("code", f"{path.name}: metric code(s) {', '.join(twice)} given twice")
     return entries
 
 
@@ -120,6 +142,7 @@ async def load_metrics(session: AsyncSession, path: Path = paths.METRICS) -> int
             "numerator_code": e.get("numerator_code"),
             "denominator_code": e.get("denominator_code"),
             "self_reported": bool(e.get("self_reported", False)),
+            "on_dashboard": bool(e.get("dashboard", False)),
         }
         created += _upsert(session, Metric, existing.get(e["code"]), values)
     await session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
@@ -123,21 +124,34 @@ async def _build(url: str, load: str) -> None:
         await engine.dispose()
 
 
-# (backend, load) -> a database built once per test process and copied for every test that asks:
-# migrating and loading reference data took ~1 s a database, and hundreds of tests want one.
+# One test run (all of its xdist workers) shares its templates: a database built once per run for
+# each (backend, load) and copied for every test that asks. Migrating and loading the reference
+# data takes ~1 s; loading the whole shipped release ~10 s a backend, once per run, not per worker.
+# The run's id is set once, before the workers start, and inherited by them.
+RUN = os.environ.setdefault("EXCHANGE_TEST_RUN", uuid.uuid4().hex[:10])
+_TEMPLATE_DIR = Path(tempfile.gettempdir()) / f"exchange-test-templates-{RUN}"
 _TEMPLATES: dict[tuple[str, str], str] = {}
-_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="exchange-test-templates-"))
 
 
 async def _template(backend: str, load: str) -> str:
     key = (backend, load)
     if key not in _TEMPLATES:
-        name = f"exchange_tpl_{load}_{uuid.uuid4().hex[:8]}"
+        name = f"exchange_tpl_{load}_{RUN}"
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{_TEMPLATE_DIR / (name + '.db')}"
         else:
-            url = await _create_pg_database(name)
-        await _build(url, load)
+            url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        _TEMPLATE_DIR.mkdir(exist_ok=True)
+        # The first worker to ask builds it; the others wait on the lock, then find it built.
+        with (_TEMPLATE_DIR / f"{backend}-{load}.lock").open("a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            built = _TEMPLATE_DIR / f"{backend}-{load}.built"
+            if not built.exists():
+                if backend == "postgresql":
+                    await _drop_pg_database(name)  # a build that failed half way
+                    await _create_pg_database(name)
+                await _build(url, load)
+                built.touch()
         _TEMPLATES[key] = url
     return _TEMPLATES[key]
 
@@ -195,11 +209,27 @@ _PG_COPIES = _PgCopies()
 
 
 async def drop_templates() -> None:
-    _PG_COPIES.close()
-    for url in _TEMPLATES.values():
-        if not url.startswith("sqlite"):
-            await _drop_pg_database(url.rsplit("/", 1)[1])
-    _TEMPLATES.clear()
+    """The run's template databases and files (once, by the process that started the run)."""
+    engine = create_engine(PG_ADMIN_URL)
+    try:
+        async with engine.connect() as conn:
+            names = (
+                await conn.exec_driver_sql(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'exchange_tpl_%'"
+                )
+            ).scalars()
+            ours = [n for n in names if n.endswith(f"_{RUN}")]
+    finally:
+        await engine.dispose()
+    for name in ours:
+        await _drop_pg_database(name)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a worker: the run's templates outlive it
+    with contextlib.suppress(Exception):  # no server here: nothing was built on it
+        asyncio.run(drop_templates())
     shutil.rmtree(_TEMPLATE_DIR, ignore_errors=True)
 
 
@@ -237,9 +267,9 @@ async def make_database(backend: str, tmp: Path, *, load: str) -> tuple[Database
 
 
 @pytest_asyncio.fixture(scope="session", autouse=True)
-async def _drop_template_databases() -> AsyncIterator[None]:
+async def _close_copies() -> AsyncIterator[None]:
     yield
-    await drop_templates()
+    _PG_COPIES.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -57,6 +57,7 @@ class MetricRef:
     numerator_code: str | None
     denominator_code: str | None
     self_reported: bool
+    on_dashboard: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,7 +225,28 @@ async def handle(
         if outcome.status is not None:
             status = outcome.status
     payload: Any = [o.body for o in outcomes] if is_batch else outcomes[0].body
-    return JSONResponse(payload, status_code=status, headers=headers, media_type=media)
+    return WholeNumbersJSONResponse(payload, status_code=status, headers=headers, media_type=media)
+
+
+_EXACT = 2**53  # beyond this a float is not an exact integer for a JSON reader
+
+
+def whole_numbers(value: Any) -> Any:
+    """``value`` with every float that is a whole number as an int: JSON has one number type and
+    GraphQL's Float asks only for a number, so a count reads 1685, not 1685.0."""
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() and -_EXACT < value < _EXACT else value
+    if kind is dict:
+        return {k: whole_numbers(v) for k, v in value.items()}
+    if kind is list:
+        return [whole_numbers(v) for v in value]
+    return value
+
+
+class WholeNumbersJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return super().render(whole_numbers(content))
 
 
 # GraphQL multipart request spec (file uploads). A browser form can post multipart/form-data to any

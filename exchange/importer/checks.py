@@ -70,11 +70,17 @@ def parse_cell(raw: str) -> tuple[float | None, str | None]:
     return (0.0 if value == 0 else value), None  # no -0
 
 
-def check_value(value: float, unit: str, metric: str, raw: str) -> str | None:
-    """Why ``value`` cannot be a figure of ``metric`` (of ``unit``), or None when it can."""
+def check_value(
+    value: float, unit: str, metric: str, raw: str, *, signed: bool = False
+) -> str | None:
+    """Why ``value`` cannot be a figure of ``metric`` (of ``unit``), or None when it can.
+    ``signed``: the metric may be negative (a balance as a percentage: negative = deficit), down
+    to minus the unit's upper bound."""
     bounds = BOUNDS.get(unit, _ANY)
-    if not bounds.low <= value <= bounds.high:  # also refuses inf (a 400-digit number)
-        return f"{shown(raw)} is out of range: {metric} is {bounds.what}"
+    low = min(bounds.low, -bounds.high) if signed else bounds.low
+    if not low <= value <= bounds.high:  # also refuses inf (a 400-digit number)
+        what = f"{bounds.what}, or as low as -{bounds.high:,g}" if signed else bounds.what
+        return f"{shown(raw)} is out of range: {metric} is {what}"
     if bounds.whole and not value.is_integer():
         return f"{shown(raw)} is not a whole number: {metric} is {bounds.what}"
     return None

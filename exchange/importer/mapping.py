@@ -1,9 +1,10 @@
-"""The declarative import mapping (seed/mapping.toml): file -> filters -> column -> metric."""
+"""The declarative import mapping (seed/mapping.toml): file -> filters -> column -> metric, and the
+metrics derived at import from other metrics of the same row (``[[derived]]``)."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from exchange.errors import InvalidInput
@@ -19,12 +20,35 @@ class FileMapping:
     period_column: str | None = None
     period_kind: str | None = None
     la_column: str | None = None
+    # Columns the file writes twice: each row must hold the same figure in both.
+    repeated_columns: frozenset[str] = frozenset()
+    # Metrics of this file whose figures may be negative (a balance: negative = deficit).
+    signed: frozenset[str] = frozenset()
+    derived: tuple[Derived, ...] = ()  # in the order they are computed
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A metric computed from other metrics of the same row: ``scale x numerator / denominator``
+    (a share or rate, when ``denominator`` is set) or the sum of ``inputs`` (a count)."""
+
+    metric: str
+    inputs: tuple[str, ...]  # share: (numerator, denominator); sum: the metrics added
+    denominator: str | None = None
+    scale: float = 1.0
+
+    @property
+    def numerator(self) -> str | None:
+        return self.inputs[0] if self.denominator is not None else None
 
 
 @dataclass(frozen=True)
 class ImportMapping:
     files: dict[str, FileMapping]
     former_authorities: dict[str, str]
+
+    def derived(self) -> list[Derived]:
+        return [d for f in self.files.values() for d in f.derived]
 
     def for_file(self, path: Path) -> FileMapping:
         try:
@@ -38,7 +62,9 @@ class ImportMapping:
             ) from None
 
     def metric_codes(self) -> set[str]:
-        return {code for f in self.files.values() for code in f.columns.values()}
+        return {code for f in self.files.values() for code in f.columns.values()} | {
+            d.metric for d in self.derived()
+        }
 
 
 def load_mapping(path: Path) -> ImportMapping:
@@ -69,5 +95,59 @@ def load_mapping(path: Path) -> ImportMapping:
             period_column=entry.get("period_column"),
             period_kind=entry.get("period_kind"),
             la_column=entry.get("la_column", "la_code"),
+            repeated_columns=frozenset(_names(entry.get("repeated_columns", []), where)),
+            signed=frozenset(_names(entry.get("signed", []), where)),
         )
+    derived: dict[str, list[Derived]] = {}
+    for i, entry in enumerate(raw.get("derived", [])):
+        where = f"{path.name}: derived entry {i + 1} ({entry.get('metric', 'no metric')})"
+        fm = files.get(entry.get("file", ""))
+        if fm is None:
+            raise InvalidInput("mapping", f"{where}: 'file' must name a file entry of the mapping")
+        known = set(fm.columns.values()) | {d.metric for d in derived.get(fm.name, [])}
+        derived.setdefault(fm.name, []).append(_derived(entry, where, known))
+    for name, entries in derived.items():
+        files[name] = replace(files[name], derived=tuple(entries))
     return ImportMapping(files=files, former_authorities=dict(raw.get("former_authorities", {})))
+
+
+def _names(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput("mapping", f"{where}: expected a list of names, got {value!r}")
+    return value
+
+
+def _derived(entry: dict[str, object], where: str, known: set[str]) -> Derived:
+    """One [[derived]] entry, checked: its inputs are metrics of the same file (mapped columns or
+    derived metrics declared before it), and it is either a share or a sum."""
+    metric = entry.get("metric")
+    if not isinstance(metric, str) or not metric:
+        raise InvalidInput("mapping", f"{where}: 'metric' (the derived metric's code) is missing")
+    if metric in known:
+        raise InvalidInput("mapping", f"{where}: {metric} is already a metric of the file")
+    share, summed = entry.get("share"), entry.get("sum")
+    if (share is None) == (summed is None):
+        raise InvalidInput("mapping", f"{where}: give either 'share' or 'sum'")
+    if isinstance(share, dict):
+        numerator, denominator = share.get("numerator"), share.get("denominator")
+        scale = share.get("scale", 1)
+        if not isinstance(numerator, str) or not isinstance(denominator, str):
+            raise InvalidInput("mapping", f"{where}: a share needs a numerator and a denominator")
+        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+            raise InvalidInput("mapping", f"{where}: scale must be a positive number")
+        d = Derived(metric, (numerator, denominator), denominator, float(scale))
+    elif share is not None:
+        raise InvalidInput("mapping", f"{where}: 'share' must be a table")
+    else:
+        inputs = _names(summed, where)
+        if len(inputs) < 2:
+            raise InvalidInput("mapping", f"{where}: a sum adds at least two metrics")
+        d = Derived(metric, tuple(inputs))
+    unknown = sorted(set(d.inputs) - known)
+    if unknown:
+        raise InvalidInput(
+            "mapping",
+            f"{where}: {', '.join(unknown)} not a metric of {entry.get('file')} (a derived metric "
+            "uses the file's mapped columns or derived metrics declared before it)",
+        )
+    return d

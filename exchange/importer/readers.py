@@ -19,7 +19,7 @@ from typing import BinaryIO
 from exchange.errors import DomainError
 from exchange.importer.checks import Problem, check_period, check_value
 from exchange.importer.checks import parse_cell as parse_cell  # where the importer tests find it
-from exchange.importer.mapping import FileMapping
+from exchange.importer.mapping import Derived, FileMapping
 from exchange.periods.labels import PeriodKey, from_ees, parse_label
 
 NATIONAL_CODE = "E92000001"
@@ -108,6 +108,10 @@ def read_file(
             width = len(header)
             position = {name: i for i, name in enumerate(header)}
             filters = [(position[col], want) for col, want in mapping.filters.items()]
+            repeated = [
+                (name, [i for i, n in enumerate(header) if n == name])
+                for name in sorted(mapping.repeated_columns)
+            ]
             for fields in reader:
                 if not fields:  # a blank line
                     continue
@@ -125,6 +129,8 @@ def read_file(
                 if any(fields[i].strip() != want for i, want in filters):
                     continue
                 report.rows_matched += 1
+                if not _repeats_agree(reader.line_num, fields, repeated, reading):
+                    continue
                 row = dict(zip(header, fields, strict=True))
                 yield from _values(reader.line_num, row, reading, lookup, former)
         except csv.Error as exc:
@@ -178,9 +184,28 @@ def _text_lines(handle: BinaryIO, reading: _Reading) -> Iterable[str]:
         yield line[1:] if number == 1 and line.startswith("\ufeff") else line
 
 
+def _repeats_agree(
+    line: int, fields: list[str], repeated: list[tuple[str, list[int]]], reading: _Reading
+) -> bool:
+    """Whether each column the mapping says the file repeats holds the same text every time."""
+    ok = True
+    for name, at in repeated:
+        if len({fields[i].strip() for i in at}) > 1:
+            shown_cells = " and ".join(repr(fields[i].strip()) for i in at)
+            reading.problem(
+                line,
+                name,
+                f"column '{name}' is written {len(at)} times and they differ "
+                f"({shown_cells}): which one is the figure?",
+            )
+            ok = False
+    return ok
+
+
 def _check_header(header: list[str], reading: _Reading) -> bool:
-    """Whether the header has every column the import reads, each once. (Other columns may
-    repeat: DfE's annual_reviews.csv has two review_meeting_prior_24 columns.)"""
+    """Whether the header has every column the import reads, each once, except the columns the
+    mapping names in ``repeated_columns`` (DfE's annual_reviews.csv has two
+    review_meeting_prior_24 columns; each row must hold the same figure in both)."""
     mapping = reading.mapping
     needed = set(mapping.columns) | set(mapping.filters)
     if mapping.format == "ees":
@@ -193,7 +218,7 @@ def _check_header(header: list[str], reading: _Reading) -> bool:
     ok = True
     seen: set[str] = set()
     for name in header:
-        if name in seen and name in needed:
+        if name in seen and name in needed and name not in mapping.repeated_columns:
             reading.problem(1, name, f"the header names column '{name}' twice")
             ok = False
         seen.add(name)
@@ -239,6 +264,7 @@ def _values(
         skip(reading.report.skips, ROW, area, line)
         return
     level, area_code, authority_id = area
+    cells: dict[str, tuple[float | None, str | None]] = {}
     for column, metric in mapping.columns.items():
         try:
             value, symbol = parse_cell(row[column])
@@ -246,11 +272,60 @@ def _values(
             reading.problem(line, column, exc.message)
             continue
         if value is not None:
-            why = check_value(value, reading.units.get(metric, ""), metric, row[column])
+            unit = reading.units.get(metric, "")
+            why = check_value(value, unit, metric, row[column], signed=metric in mapping.signed)
             if why is not None:
                 reading.problem(line, column, why)
                 continue
+        cells[metric] = (value, symbol)
         yield ParsedValue(line, metric, period, level, area_code, authority_id, value, symbol)
+    for d in mapping.derived:
+        if any(code not in cells for code in d.inputs):
+            continue  # an input cell is a problem already: the run is refused
+        value, symbol = derive(d, cells)
+        if value is not None:
+            why = check_value(value, reading.units.get(d.metric, ""), d.metric, f"{value:g}")
+            if why is not None:
+                inputs = ", ".join(f"{c} {cells[c][0]:g}" for c in d.inputs)
+                reading.problem(line, None, f"derived {why} (from {inputs})")
+                continue
+        cells[d.metric] = (value, symbol)
+        yield ParsedValue(line, d.metric, period, level, area_code, authority_id, value, symbol)
+
+
+# When inputs of a derived value have no figure, the symbol it takes: confidential first (a
+# share must never reveal a suppressed count), then the others.
+SYMBOL_PRECEDENCE = ("c", "low", "u", "x", "z")
+
+
+def derive(
+    d: Derived, cells: Mapping[str, tuple[float | None, str | None]]
+) -> tuple[float | None, str | None]:
+    """The derived value of one row from its inputs' (value, symbol): empty with the inputs'
+    symbol when one has no figure; a share over a denominator of 0 is empty with z (not
+    applicable). Values are rounded to 12 significant digits (as semantics.tidy)."""
+    values = [cells[c][0] for c in d.inputs]
+    missing = [cells[c][1] or "x" for c in d.inputs if cells[c][0] is None]
+    if missing:
+        return None, min(missing, key=_symbol_order)
+    numbers = [v for v in values if v is not None]
+    if d.denominator is None:
+        return _tidy(sum(numbers)), None
+    numerator, denominator = numbers
+    if denominator == 0:
+        return None, "z"
+    return _tidy(d.scale * numerator / denominator), None
+
+
+def _symbol_order(symbol: str) -> int:
+    return (
+        SYMBOL_PRECEDENCE.index(symbol) if symbol in SYMBOL_PRECEDENCE else len(SYMBOL_PRECEDENCE)
+    )
+
+
+def _tidy(value: float) -> float:
+    tidied = float(f"{value:.12g}")
+    return 0.0 if tidied == 0 else tidied
 
 
 def _ees_area(

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from exchange.authorities import repository as authorities
 from exchange.errors import InvalidInput
 from exchange.importer.checks import ImportRefused, Problem
-from exchange.importer.mapping import ImportMapping
+from exchange.importer.mapping import Derived, ImportMapping
 from exchange.importer.readers import (
     CELL,
     ROW,
@@ -83,11 +83,14 @@ async def import_files(
     problems: list[Problem] = []
     for path in paths:
         fm = mapping.for_file(path)
-        unknown = sorted(set(fm.columns.values()) - catalogue.keys())
+        unknown = sorted(
+            ({*fm.columns.values()} | {d.metric for d in fm.derived}) - catalogue.keys()
+        )
         if unknown:
             raise InvalidInput(
                 "mapping", f"{path.name}: metric(s) {', '.join(unknown)} not in the catalogue"
             )
+        _check_derived(path.name, fm.derived, catalogue)
         report = ReadReport()
         kind_problems: dict[str, Problem] = {}  # metric -> its first period of the wrong kind
         values = read_file(
@@ -176,6 +179,22 @@ async def import_files(
     summary.created = len(new_rows)
     summary.revised = len(changes)
     return summary
+
+
+def _check_derived(file_name: str, derived: tuple[Derived, ...], catalogue: dict[str, Any]) -> None:
+    """A derived share is what the catalogue says it is: the metric's numerator_code and
+    denominator_code name the two metrics the mapping divides."""
+    for d in derived:
+        if d.denominator is None:
+            continue
+        m = catalogue[d.metric]
+        if (m.numerator_code, m.denominator_code) != (d.numerator, d.denominator):
+            raise InvalidInput(
+                "mapping",
+                f"{file_name}: derived {d.metric} divides {d.numerator} by {d.denominator}, but "
+                f"the catalogue records numerator_code {m.numerator_code!r} and denominator_code "
+                f"{m.denominator_code!r}",
+            )
 
 
 async def _authority_lookup(session: AsyncSession) -> Callable[[str, str], AuthorityRef | None]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base
@@ -32,3 +32,5 @@ class Metric(Base):
     numerator_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     denominator_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     self_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shown on the authority dashboard (the rest: on their comparison pages and in the API).
+    on_dashboard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

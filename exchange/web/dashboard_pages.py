@@ -293,6 +293,17 @@ def _theme_order(code: str) -> int:
     return len(vocab.THEMES)
 
 
+def dashboard_order(metric: dict[str, Any]) -> tuple[int, bool, bool, bool]:
+    """Theme by theme; in each, shares, rates and timeliness lead (those with a better direction
+    first), then counts and amounts, which grow with an authority's size; self-reported last."""
+    return (
+        _theme_order(metric["theme"]),
+        metric["unit"] not in SCALE_FREE_UNITS,
+        metric["polarity"] == "NEUTRAL",
+        metric["selfReported"],
+    )
+
+
 async def dashboard_page(request: Request) -> Response:
     code = request.path_params["code"]
     if not AUTHORITY_CODE.fullmatch(code):
@@ -304,10 +315,11 @@ async def dashboard_page(request: Request) -> Response:
     if authority["laCode"] != code:  # a GSS code: one address per authority
         return RedirectResponse(f"/authorities/{authority['laCode']}", status_code=301)
     gate = asyncio.Semaphore(4)
-    metrics = sorted(
-        head["metrics"],
-        key=lambda m: (_theme_order(m["theme"]), m["selfReported"]),
-    )
+    metrics = sorted((m for m in head["metrics"] if m["onDashboard"]), key=dashboard_order)
+    others: dict[str, list[dict[str, Any]]] = {}
+    for m in sorted(head["metrics"], key=dashboard_order):
+        if not m["onDashboard"]:
+            others.setdefault(m["theme"], []).append(m)
     panels = await asyncio.gather(*(_panel(request, code, m, gate) for m in metrics))
     peers_words = "statistical neighbours"
     symbols: set[str] = set()
@@ -368,6 +380,8 @@ async def dashboard_page(request: Request) -> Response:
             "type_label": formatting.AUTHORITY_TYPES.get(authority["type"], authority["type"]),
             "rows": summary_rows,
             "themes": {t.code: t.label for t in vocab.THEMES},
+            "others": others,
+            "metric_count": len(head["metrics"]),
             "symbols_used": sorted(symbols),
             "any_demo": any_demo,
         },

@@ -26,7 +26,10 @@ def test_catalogue_has_the_self_reported_metrics_with_rules() -> None:
             assert rule == "count", code
         if rule == "rate":
             assert catalogue[m["numerator_code"]]["unit"] == "count", code
-    assert own["hnb_cumulative_deficit_gbp"]["polarity"] == "lower_is_better"
+    # An amount in pounds grows with the authority: never better or worse (docs/metrics.md);
+    # the DSG balance as a share of the grant is what compares.
+    assert own["hnb_cumulative_deficit_gbp"]["polarity"] == "neutral"
+    assert catalogue["dsg_cumulative_balance_pct"]["polarity"] == "higher_is_better"
     assert own["ep_vacancy_rate_pct"]["numerator_code"] == "ep_vacancies"
 
 

@@ -61,7 +61,13 @@ class Layout:
                     and time_period in (None, self.get(fields, "time_period"))
                     and code not in MAPPING.former_authorities
                     and code not in codes
-                    and all(_PLAIN.fullmatch(self.get(fields, c)) for c in self.mapping.columns)
+                    # a plain number in the first mapped cell, a number or x (the shipped
+                    # files' only symbol) in the others: every caseload.csv column is mapped
+                    and _PLAIN.fullmatch(self.get(fields, next(iter(self.mapping.columns))))
+                    and all(
+                        _PLAIN.fullmatch(self.get(fields, c)) or self.get(fields, c) == "x"
+                        for c in self.mapping.columns
+                    )
                 ):
                     codes.add(code)
                     self.rows.append(fields)
@@ -119,8 +125,9 @@ async def test_nonsense_values_and_periods_refuse_the_run_and_revise_nothing(
 ) -> None:
     caseload = Layout("caseload.csv", 6, time_period="202425")
     good = caseload.write(tmp_path, caseload.rows)
+    per_row = len(caseload.mapping.columns) + len(caseload.mapping.derived)
     first = await _import(fresh_db, [good])
-    assert first.created == 6 * 4 and first.skips == {}
+    assert first.created == 6 * per_row and first.skips == {}
     code = caseload.get(caseload.rows[0], "old_la_code")
     real = float(caseload.get(caseload.rows[0], "ehcplans"))
 
@@ -149,7 +156,7 @@ async def test_nonsense_values_and_periods_refuse_the_run_and_revise_nothing(
     assert "2098/99 has not started yet" in problems[3]
     assert "'12.5' is not a whole number" in problems[6]
     assert await observation_value(fresh_db, "ehc_plans", "2024/25", code) == (real, None)
-    assert (await _state(fresh_db))[1] == 6 * 4  # still one revision each
+    assert (await _state(fresh_db))[1] == 6 * per_row  # still one revision each
 
 
 async def test_implausible_periods_of_every_kind_are_refused(
