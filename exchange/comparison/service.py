@@ -328,7 +328,7 @@ class Trend:
 
     @property
     def reason(self) -> str | None:
-        return self.points[-1].reason if self.points else "no figures for this authority"
+        return self.latest.reason if self.latest else "no figures for this authority"
 
 
 async def trend(
@@ -391,13 +391,14 @@ async def trend(
     # Every period from the metric's first to its last with any figure this viewer can see is a
     # point, even one where neither the authority nor a peer has a value.
     seen = [p.start_year for p in period_rows if datasets.get(p.id)]
+    first_seen, last_seen = (min(seen), max(seen)) if seen else (0, -1)
     points: list[TrendPoint] = []
     earlier: dict[int, tuple[PeriodRef, float | None, bool]] = {}
     for p in period_rows:
         own_obs = by_key.get((p.id, subject.id))
         own = disclose(own_obs, metric, viewer, numerators.get((p.id, subject.id)))
         earlier[p.start_year] = (p, own.value, demo_of[p.id])
-        if p.start_year < first or not seen or not min(seen) <= p.start_year <= max(seen):
+        if p.start_year < first or not first_seen <= p.start_year <= last_seen:
             continue
         peer_vals = [
             disclose(by_key.get((p.id, i)), metric, viewer, numerators.get((p.id, i))).value
@@ -419,7 +420,7 @@ async def trend(
             ),
             latest_label=p.label,
             # (the series' first period is not "after a missing one": nothing comes before it)
-            previous_period_empty=p.start_year > min(seen)
+            previous_period_empty=p.start_year > first_seen
             and (before is None or not datasets.get(before[0].id)),
             previous_demo=before[2] if before else demo_of[p.id],
             latest_demo=demo_of[p.id],

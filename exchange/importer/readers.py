@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from exchange.comparison import semantics
 from exchange.errors import DomainError
 from exchange.importer.checks import Problem, check_period, check_value
 from exchange.importer.checks import parse_cell as parse_cell  # where the importer tests find it
@@ -303,7 +304,7 @@ def derive(
 ) -> tuple[float | None, str | None]:
     """The derived value of one row from its inputs' (value, symbol): empty with the inputs'
     symbol when one has no figure; a share over a denominator of 0 is empty with z (not
-    applicable). Values are rounded to 12 significant digits (as semantics.tidy)."""
+    applicable). Values are rounded to 12 significant digits (semantics.tidy)."""
     values = [cells[c][0] for c in d.inputs]
     missing = [cells[c][1] or "x" for c in d.inputs if cells[c][0] is None]
     if missing:
@@ -324,8 +325,7 @@ def _symbol_order(symbol: str) -> int:
 
 
 def _tidy(value: float) -> float:
-    tidied = float(f"{value:.12g}")
-    return 0.0 if tidied == 0 else tidied
+    return semantics.tidy(value) or 0.0  # (and no -0)
 
 
 def _ees_area(

@@ -231,9 +231,8 @@ async def shares_agree_with_parts(
             if not rows:
                 continue
             expected = SHARE_SCALE[share.unit] * n[0] / d[0]
-            places = decimals_given(s[2].row.value) if s[2] is not None else None
-            if s[2] is None:  # a stored share: as precise as it was stored
-                places = decimals_given(s[0])
+            # As written in the batch, or a stored share as precise as it was stored.
+            places = decimals_given(s[2].row.value if s[2] is not None else s[0])
             allowed = rounding_allowance(places, expected)
             if abs(s[0] - expected) <= allowed:
                 continue

@@ -315,10 +315,12 @@ async def dashboard_page(request: Request) -> Response:
     if authority["laCode"] != code:  # a GSS code: one address per authority
         return RedirectResponse(f"/authorities/{authority['laCode']}", status_code=301)
     gate = asyncio.Semaphore(4)
-    metrics = sorted((m for m in head["metrics"] if m["onDashboard"]), key=dashboard_order)
+    metrics: list[dict[str, Any]] = []
     others: dict[str, list[dict[str, Any]]] = {}
     for m in sorted(head["metrics"], key=dashboard_order):
-        if not m["onDashboard"]:
+        if m["onDashboard"]:
+            metrics.append(m)
+        else:
             others.setdefault(m["theme"], []).append(m)
     panels = await asyncio.gather(*(_panel(request, code, m, gate) for m in metrics))
     peers_words = "statistical neighbours"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.publishing.consistency import decimals_given, rounding_allowance
 from exchange.publishing.csvfile import read_rows
+from exchange.publishing.service import PublishResult
 from tests.conftest import Database, run_graphql
 from tests.publishing_support import make_token, publish, row
 
@@ -64,26 +65,24 @@ async def test_share_beside_its_parts_in_one_batch_is_refused(fresh_db: Database
     assert await _stored(fresh_db) == before  # refused means nothing written
 
 
+async def _publish_share(db: Database, value: object) -> PublishResult:
+    """998 of 1,420 (70.28 %) with the share given as ``value``."""
+    viewer, _ = await make_token(db)
+    return await publish(
+        db, viewer, [row(PART, "2024", 998), row(WHOLE, "2024", 1420), row(SHARE, "2024", value)]
+    )
+
+
 @pytest.mark.parametrize("value", [70.3, 70.28, 70, "70.3", "70.282"])
 async def test_a_share_within_rounding_is_accepted(fresh_db: Database, value: object) -> None:
-    viewer, _ = await make_token(fresh_db)
-    result = await publish(
-        fresh_db,
-        viewer,
-        [row(PART, "2024", 998), row(WHOLE, "2024", 1420), row(SHARE, "2024", value)],
-    )
+    result = await _publish_share(fresh_db, value)
     assert result.ok, result.errors
     assert result.created == 3
 
 
 @pytest.mark.parametrize("value", [70.4, 70.2, 71, "70.30", "70.29"])
 async def test_a_share_outside_rounding_is_refused(fresh_db: Database, value: object) -> None:
-    viewer, _ = await make_token(fresh_db)
-    result = await publish(
-        fresh_db,
-        viewer,
-        [row(PART, "2024", 998), row(WHOLE, "2024", 1420), row(SHARE, "2024", value)],
-    )
+    result = await _publish_share(fresh_db, value)
     assert [e.code for e in result.errors] == ["SHARE_DISAGREES_WITH_PARTS"]
 
 
