@@ -24,14 +24,15 @@ from sqlalchemy import func, select, text
 
 from exchange.audit.models import AuditEntry
 from exchange.db import create_engine, transaction
+from exchange.importer.mapping import load_mapping
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods.models import Period
-from seed.paths import DATA_DIR
+from seed.paths import DATA_DIR, MAPPING
 from tests.conftest import Database
 from tests.security.procs import ROOT, server_env
 from tests.security.support import app_client, bearer, count_sql, make_token
 
-# 29 made-up academic years × 163 areas × 4 metrics: from 1990, the oldest year the importer takes,
+# 29 made-up academic years × 163 areas × every caseload metric: from 1990, the oldest year the importer takes,
 # to 2018, before the shipped release's first year.
 SYNTHETIC_YEARS = range(1990, 2019)
 
@@ -146,7 +147,9 @@ async def test_kill_9_during_import_leaves_nothing_and_the_import_then_completes
     out, _ = done.communicate(timeout=600)
     assert done.returncode == 0, out.decode()[-2000:]
     observations, revisions, periods = await counts(fresh_db)
-    expected = len(SYNTHETIC_YEARS) * 163 * 4
+    caseload = load_mapping(MAPPING).files["caseload.csv"]
+    per_area = len(caseload.columns) + len(caseload.derived)  # every mapped and derived metric
+    expected = len(SYNTHETIC_YEARS) * 163 * per_area
     assert observations == revisions == expected
     assert periods == len(SYNTHETIC_YEARS)
 
@@ -192,12 +195,13 @@ def publish_rows(value: float) -> list[dict[str, Any]]:
             {"metric": "ep_fte", "period": academic, "value": value},
             {"metric": "ep_vacancies", "period": academic, "value": value},
             {"metric": "ehc_plans_per_10k_0_25", "period": academic, "value": value},
-            {"metric": "phase_transfer_reviews_due", "period": academic, "value": value * 10},
-            {"metric": "phase_transfer_reviews_completed", "period": academic, "value": value},
+            # value% of value x 100 reviews: the share agrees with its parts (consistency.py).
+            {"metric": "phase_transfer_reviews_due", "period": academic, "value": value * 100},
+            {"metric": "phase_transfer_reviews_completed", "period": academic, "value": value**2},
             {"metric": "phase_transfer_reviews_completed_pct", "period": academic, "value": value},
             {"metric": "hnb_cumulative_deficit_gbp", "period": financial, "value": value * 1e5},
-            {"metric": "annual_reviews_due", "period": str(year), "value": value * 10},
-            {"metric": "annual_reviews_on_time", "period": str(year), "value": value},
+            {"metric": "annual_reviews_due", "period": str(year), "value": value * 100},
+            {"metric": "annual_reviews_on_time", "period": str(year), "value": value**2},
             {"metric": "annual_reviews_on_time_pct", "period": str(year), "value": value},
             {"metric": "ep_vacancy_rate_pct", "period": academic, "value": value},
         ]
