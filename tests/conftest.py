@@ -77,7 +77,9 @@ async def _admin_sql(sql: str) -> None:
     engine = create_engine(PG_ADMIN_URL)
     try:
         async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            # test_harness: the suite's own CREATE/DROP DATABASE (run on a thread of their own,
+            # at any moment), which statement counts leave out (tests/security/support.py).
+            await conn.execution_options(isolation_level="AUTOCOMMIT", test_harness=True)
             await conn.exec_driver_sql(sql)
     finally:
         await engine.dispose()

@@ -38,11 +38,14 @@ async def app_client(db: Database, **overrides: Any) -> AsyncIterator[httpx.Asyn
 
 @contextmanager
 def count_sql() -> Iterator[list[str]]:
-    """Every SQL statement any engine in this process sends while the block runs."""
+    """Every SQL statement any engine in this process sends while the block runs, but the test
+    harness's own (its test databases are created and dropped on a thread of their own, at any
+    moment: tests/conftest.py ``_admin_sql``)."""
     statements: list[str] = []
 
-    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
+    def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not conn.get_execution_options().get("test_harness"):
+            statements.append(statement)
 
     event.listen(Engine, "before_cursor_execute", before)
     try:
