@@ -59,8 +59,10 @@ class Authority(Node):
     async def statistical_neighbours(self, info: Info) -> list[StatisticalNeighbour]:
         rows = await info.context.loaders.neighbours.load(self.model.id)
         return [
-            StatisticalNeighbour(rank=sn.rank, proximity=sn.proximity, authority=Authority(model=a))
-            for sn, a in rows
+            StatisticalNeighbour(
+                rank=n.rank, proximity=n.proximity, authority=Authority(model=n.authority)
+            )
+            for n in rows
         ]
 
 

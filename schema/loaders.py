@@ -20,9 +20,11 @@ from strawberry.dataloader import DataLoader
 
 from exchange import pseudonyms
 from exchange.authorities import repository as authorities
-from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.authorities.models import Authority
 from exchange.casestudies import outcomes, reads
 from exchange.casestudies.models import CaseStudy, CaseStudyOutcomeLink
+from exchange.comparison import reference
+from exchange.comparison.reference import NeighbourRef
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
 from exchange.periods import repository as periods
@@ -54,7 +56,7 @@ class Loaders:
         return DataLoader(self._authorities)
 
     @cached_property
-    def neighbours(self) -> DataLoader[int, list[tuple[StatisticalNeighbour, Authority]]]:
+    def neighbours(self) -> DataLoader[int, tuple[NeighbourRef, ...]]:
         return DataLoader(self._neighbours)
 
     @cached_property
@@ -74,11 +76,11 @@ class Loaders:
         by_id = {a.id: a for a in rows}
         return [by_id.get(i) for i in ids]
 
-    async def _neighbours(
-        self, ids: Sequence[int]
-    ) -> list[list[tuple[StatisticalNeighbour, Authority]]]:
-        found = await self._ctx.read(lambda s: authorities.neighbours_of(s, ids))
-        return [found.get(i, []) for i in ids]
+    async def _neighbours(self, ids: Sequence[int]) -> list[tuple[NeighbourRef, ...]]:
+        # Reference data, read once per data version: a page of 50 authorities' neighbours would
+        # otherwise build 1,000 ORM objects per request (the soak's busiest statement).
+        found = await self._ctx.read(reference.load)
+        return [found.neighbour_rows.get(i, ()) for i in ids]
 
     async def _metrics(self, ids: Sequence[int]) -> list[Metric | None]:
         found = await self._ctx.read(lambda s: metrics.get_many(s, ids))

@@ -72,11 +72,21 @@ class PeriodRef:
     start_year: int
 
 
+@dataclass(frozen=True, slots=True)
+class NeighbourRef:
+    """A statistical-neighbour row (exchange.authorities.models.StatisticalNeighbour), read-only."""
+
+    rank: int
+    proximity: str
+    authority: AuthorityRef
+
+
 @dataclass(frozen=True)
 class Reference:
     by_id: Mapping[int, AuthorityRef]
     by_code: Mapping[str, AuthorityRef]  # DfE code, current GSS code and the code DfE files use
     neighbours: Mapping[int, tuple[int, ...]]  # authority id -> neighbour ids in rank order
+    neighbour_rows: Mapping[int, tuple[NeighbourRef, ...]]  # the same, with rank and proximity
     metrics: Mapping[str, MetricRef]
     periods: Mapping[str, PeriodRef]  # by label
     periods_by_kind: Mapping[str, tuple[PeriodRef, ...]]  # by start year
@@ -105,7 +115,7 @@ class Reference:
         return [p for p in self.periods_by_kind.get(kind, ()) if start <= p.start_year <= end]
 
 
-_CACHE = dataversion.DerivedCache(maxsize=8)
+_CACHE = dataversion.DerivedCache(maxsize=8, counter=dataversion.REFERENCE)
 R = TypeVar("R", AuthorityRef, MetricRef, PeriodRef)
 
 
@@ -132,11 +142,16 @@ async def _build(session: AsyncSession) -> Reference:
     by_kind: dict[str, list[PeriodRef]] = defaultdict(list)
     for p in all_periods:  # in start-year order within a kind (all_periods' order)
         by_kind[p.kind].append(p)
+    by_id = {a.id: a for a in everyone}
     return Reference(
-        by_id={a.id: a for a in everyone},
+        by_id=by_id,
         by_code=by_code,
         neighbours={  # neighbours_of gives them in rank order
             i: tuple(n.neighbour_id for n, _ in pairs) for i, pairs in neighbours.items()
+        },
+        neighbour_rows={
+            i: tuple(NeighbourRef(n.rank, n.proximity, by_id[n.neighbour_id]) for n, _ in pairs)
+            for i, pairs in neighbours.items()
         },
         metrics={m.code: m for m in catalogue},
         periods={p.label: p for p in all_periods},

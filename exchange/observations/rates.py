@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +25,29 @@ from exchange.observations.models import Observation
 _RESET, _LOWER = "reset", "lower"
 
 
-async def record_written(session: AsyncSession, written: Sequence[Observation]) -> None:
-    """Update the floors after ``written`` (current rows just created, revised or withdrawn)."""
-    catalogue = await metrics.all_metrics(session)
+class Linked(Protocol):
+    """What the floors need of a metric (a Metric row, or the reference cache's copy)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def numerator_code(self) -> str | None: ...
+    @property
+    def disclosure_rule(self) -> str: ...
+
+
+async def record_written(
+    session: AsyncSession,
+    written: Sequence[Observation],
+    catalogue: Sequence[Linked] | None = None,
+) -> None:
+    """Update the floors after ``written`` (current rows just created, revised or withdrawn).
+
+    ``catalogue`` is every metric, where the caller has it (read before it wrote anything)."""
+    if catalogue is None:
+        catalogue = await metrics.all_metrics(session)
     by_id = {m.id: m for m in catalogue}
     by_code = {m.code: m for m in catalogue}
     rates_of: dict[int, list[int]] = defaultdict(list)  # numerator metric id -> rate metric ids

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from exchange.metrics import repository as metrics
-from exchange.metrics.models import Metric
+from exchange.comparison import reference
+from exchange.comparison.reference import MetricRef
 from exchange.observations import repository as observations
 from exchange.observations.models import Observation
 from exchange.periods import repository as periods
@@ -42,8 +42,8 @@ async def stored(
     """The authority's current real rows for the batch's metrics (and their parts and wholes)."""
     if not valid:
         return {}
-    catalogue = _related(await metrics.all_metrics(session), {v.metric.code for v in valid})
-    by_metric_id = {m.id: m.code for m in catalogue}
+    related = _related(await catalogue(session), {v.metric.code for v in valid})
+    by_metric_id = {m.id: m.code for m in related}
     period_rows = {}
     for key in {v.period for v in valid}:
         found = await periods.get(session, key)
@@ -55,7 +55,13 @@ async def stored(
     return {(by_metric_id[m], period_rows[p]): o for (m, p), o in rows.items()}
 
 
-def _related(catalogue: Sequence[Metric], codes: set[str]) -> list[Metric]:
+async def catalogue(session: AsyncSession) -> list[MetricRef]:
+    """Every metric, from the reference cache: a batch is checked before anything is written, so
+    this is read once per data version, not once per check (six times a publication, before)."""
+    return list((await reference.load(session)).metrics.values())
+
+
+def _related(catalogue: Sequence[MetricRef], codes: set[str]) -> list[MetricRef]:
     """The batch's metrics, the parts and wholes they name, and the metrics that name them."""
     wanted = set(codes)
     for m in catalogue:
@@ -103,9 +109,7 @@ async def parts_within_wholes(
 ) -> list[RowError]:
     """Each part against its whole, in the batch or as stored; one error a row at most."""
     in_batch = {(v.metric.code, v.period): v for v in valid}
-    pairs = _part_whole_pairs(
-        _related(await metrics.all_metrics(session), {v.metric.code for v in valid})
-    )
+    pairs = _part_whole_pairs(_related(await catalogue(session), {v.metric.code for v in valid}))
 
     def value_of(code: str, period: PeriodKey) -> tuple[float | None, ValidRow | None]:
         if (code, period) in in_batch:
@@ -140,7 +144,7 @@ async def parts_within_wholes(
     return out
 
 
-def _part_whole_pairs(related: Sequence[Metric]) -> set[tuple[str, str]]:
+def _part_whole_pairs(related: Sequence[MetricRef]) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for m in related:
         if m.numerator_code and m.denominator_code:
@@ -200,7 +204,7 @@ async def shares_agree_with_parts(
     names the other two rows (line numbers for a CSV, ``observations[i].value`` for the API, or
     "as stored"). One error a row at most."""
     in_batch = {(v.metric.code, v.period): v for v in valid}
-    related = _related(await metrics.all_metrics(session), {v.metric.code for v in valid})
+    related = _related(await catalogue(session), {v.metric.code for v in valid})
     shares = [
         m for m in related if m.unit in SHARE_SCALE and m.numerator_code and m.denominator_code
     ]

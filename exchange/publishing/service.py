@@ -115,6 +115,7 @@ async def publish(
     if errors:
         return PublishResult(errors=errors)
     stamp = now or observations.now()
+    catalogue = await consistency.catalogue(session)  # before any write: from the cache
     period_rows = await periods.ensure(session, {v.period for v in valid})
     current = await consistency.stored(session, own.id, valid, lock=True)
     created_by = f"token:{viewer.token_id}"
@@ -177,7 +178,7 @@ async def publish(
     new_ids = await observations.insert_new(session, new_rows, created_by)
     await observations.add_revisions(session, changes)
     written = await observations.get_many(session, [*new_ids, *(oid for oid, _, _ in changes)])
-    await rates.record_written(session, written)
+    await rates.record_written(session, written, catalogue)
     by_id = {o.id: o for o in await observations.get_many(session, [*new_ids, *touched])}
     for oid, v in zip(new_ids, new_meta, strict=True):
         changes_audit.append(

@@ -169,6 +169,102 @@ async def test_reference_writes_alone_raise_the_version(fresh_db: Any) -> None:
     assert "2009/10" in after.periods
 
 
+async def test_a_publication_raises_data_but_not_reference(fresh_db: Any) -> None:
+    """The reference counter moves only with authorities, neighbours, metrics and periods: the
+    reference snapshot outlives a council's figures (one built per publication, before)."""
+    from exchange.comparison import reference
+
+    async def versions() -> tuple[Any, Any]:
+        async with fresh_db.sessions() as session:
+            return (
+                await dataversion.current(session),
+                await dataversion.current(session, dataversion.REFERENCE),
+            )
+
+    async with transaction(fresh_db.sessions) as session:  # creates the period the rows use
+        await observations.insert_new(
+            session, [await _row(session, "850", pseudonymous=False)], "t"
+        )
+    data_0, ref_0 = await versions()
+    async with fresh_db.sessions() as session:
+        snapshot = await reference.load(session)
+    async with transaction(fresh_db.sessions) as session:
+        await observations.insert_new(
+            session, [await _row(session, "869", pseudonymous=False)], "t"
+        )
+    data_1, ref_1 = await versions()
+    assert data_0 is not None and data_1 is not None and data_1[0] == data_0[0] + 1
+    assert ref_1 == ref_0 is not None
+    async with fresh_db.sessions() as session:
+        assert await reference.load(session) is snapshot  # not rebuilt
+    async with transaction(fresh_db.sessions) as session:
+        await periods.ensure(session, [PeriodKey("academic", 2007)])
+    data_2, ref_2 = await versions()
+    assert data_2 is not None and data_2[0] == data_1[0] + 1
+    assert ref_2 is not None and ref_0 is not None and ref_2[0] == ref_0[0] + 1
+    async with fresh_db.sessions() as session:
+        rebuilt = await reference.load(session)
+    assert rebuilt is not snapshot and "2007/08" in rebuilt.periods
+
+
+async def test_requests_missing_the_same_entry_compute_it_once(fresh_db: Any) -> None:
+    import asyncio
+
+    cache = dataversion.DerivedCache()
+    calls: list[int] = []
+    release = asyncio.Event()
+
+    async def compute() -> list[int]:
+        calls.append(1)
+        await release.wait()
+        return [len(calls)]
+
+    async def one() -> list[int]:
+        async with fresh_db.sessions() as session:
+            return await cache.get(session, "k", compute)
+
+    waiting = [asyncio.ensure_future(one()) for _ in range(5)]
+    for _ in range(20):  # let every request read the version and find the computation running
+        await asyncio.sleep(0.01)
+    release.set()
+    results = await asyncio.gather(*waiting)
+    assert calls == [1]
+    assert all(r is results[0] for r in results)
+
+
+async def test_a_failed_first_computation_leaves_the_others_to_compute(fresh_db: Any) -> None:
+    import asyncio
+
+    import pytest
+
+    cache = dataversion.DerivedCache()
+    started, fail = asyncio.Event(), asyncio.Event()
+
+    async def failing() -> str:
+        started.set()
+        await fail.wait()
+        raise ValueError("the first request's own failure")
+
+    async def fine() -> str:
+        return "computed by the waiter"
+
+    async def get(compute: Any) -> str:
+        async with fresh_db.sessions() as session:
+            value: str = await cache.get(session, "k", compute)
+            return value
+
+    first = asyncio.ensure_future(get(failing))
+    await started.wait()
+    second = asyncio.ensure_future(get(fine))
+    await asyncio.sleep(0.05)
+    fail.set()
+    with pytest.raises(ValueError, match="own failure"):
+        await first
+    assert await second == "computed by the waiter"
+    async with fresh_db.sessions() as session:  # and the waiter's value is what is cached
+        assert await cache.get(session, "k", failing) == "computed by the waiter"
+
+
 async def test_objects_flushed_by_the_commit_itself_raise_the_version(fresh_db: Any) -> None:
     """SQLAlchemy flushes pending objects after its before-commit event: they count too."""
     from exchange.periods.models import Period
