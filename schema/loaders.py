@@ -76,6 +76,15 @@ class Loaders:
         by_id = {a.id: a for a in rows}
         return [by_id.get(i) for i in ids]
 
+    @cached_property
+    def area_name(self) -> DataLoader[tuple[str, str], str | None]:
+        """(area level, area code) -> England, the region's or the authority's name."""
+        return DataLoader(self._area_names)
+
+    async def _area_names(self, keys: Sequence[tuple[str, str]]) -> list[str | None]:
+        found = await self._ctx.read(reference.load)
+        return [found.area_name(level, code) for level, code in keys]
+
     async def _neighbours(self, ids: Sequence[int]) -> list[tuple[NeighbourRef, ...]]:
         # Reference data, read once per data version: a page of 50 authorities' neighbours would
         # otherwise build 1,000 ORM objects per request (the soak's busiest statement).

@@ -52,6 +52,17 @@ class Observation(Node):
         return self.shown.observation.area_code
 
     @strawberry.field(
+        description="England, the region's name or the authority's name; for a pseudonymous "
+        "figure, its pseudonym label."
+    )
+    async def area_name(self, info: Info) -> str:
+        if self.shown.authority_withheld:
+            return self.shown.pseudonym.label if self.shown.pseudonym else ""
+        o = self.shown.observation
+        found = await info.context.loaders.area_name.load((o.area_level, o.area_code))
+        return found or o.area_code
+
+    @strawberry.field(
         description="The authority, for local-authority figures; null for a pseudonymous figure "
         "(except to its publisher)."
     )

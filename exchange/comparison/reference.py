@@ -90,6 +90,16 @@ class Reference:
     metrics: Mapping[str, MetricRef]
     periods: Mapping[str, PeriodRef]  # by label
     periods_by_kind: Mapping[str, tuple[PeriodRef, ...]]  # by start year
+    regions: Mapping[str, str]  # region GSS code -> name
+
+    def area_name(self, level: str, code: str) -> str | None:
+        """What an observation's area is called: England, a region or an authority."""
+        if level == "national":
+            return "England"
+        if level == "regional":
+            return self.regions.get(code)
+        found = self.authority(code)
+        return found.name if found else None
 
     def authority(self, code: str) -> AuthorityRef | None:
         return self.by_code.get(code.strip().upper())
@@ -156,4 +166,5 @@ async def _build(session: AsyncSession) -> Reference:
         metrics={m.code: m for m in catalogue},
         periods={p.label: p for p in all_periods},
         periods_by_kind={k: tuple(v) for k, v in by_kind.items()},
+        regions={a.region_code: a.region_name for a in everyone},
     )

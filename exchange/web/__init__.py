@@ -61,6 +61,12 @@ def routes() -> list[BaseRoute]:
             "comparison_csv",
         ),
         page(
+            "/authorities/{code}/metrics/{metric}/trend.csv",
+            csv_export.trend_csv,
+            "trend_csv",
+        ),
+        page("/metrics/{metric}.csv", csv_export.metric_series_csv, "metric_series_csv"),
+        page(
             "/authorities/{code}/metrics/{metric}",
             comparison_pages.comparison_page,
             "comparison",

@@ -1,5 +1,6 @@
 """The metric comparison page: one authority against a peer group for one metric and period, as
-a ranked table and a bar chart. csv_export serves the same table as a file."""
+a ranked table and a bar chart. csv_export serves the same table (and the trend, and the
+metric's whole time series) as files."""
 
 from __future__ import annotations
 
@@ -237,6 +238,8 @@ async def comparison_page(request: Request) -> Response:
             "polarity_words": formatting.POLARITY_WORDS.get(comp["metric"]["polarity"], ""),
             "stats": _stats(comp, unit),
             "csv_href": f"/authorities/{code}/metrics/{metric}.csv?{query}",
+            "trend_csv_href": f"/authorities/{code}/metrics/{metric}/trend.csv?peers={peers}",
+            "series_csv_href": f"/metrics/{metric}.csv",
             "symbols_used": symbols,
             "any_pseudonymous": any(r.is_pseudonymous for r in rows),
             "any_demo": any(r.is_demo for r in rows),

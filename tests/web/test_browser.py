@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from exchange.web import formatting
+from exchange.web.csv_export import COMPARISON_COLUMNS
 from tests.web.conftest import WebApp, check_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -195,23 +197,32 @@ async def test_comparison_csv_matches_the_table(
     target = tmp_path / download.suggested_filename
     await download.save_as(target)
     assert download.suggested_filename == "869-ehc_issued_20wk_pct-2024-statistical-neighbours.csv"
-    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert rows[0] == table[0]  # same columns
+    lines = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    blank = lines.index([])  # heading lines (metric, period, peer group, ...), then the table
+    heading, rows = dict(lines[:blank]), lines[blank + 1 :]
+    assert heading["Period"] == "2024" and heading["Peer group"] == "statistical neighbours"
+    assert rows[0] == list(COMPARISON_COLUMNS)
     assert len(rows) == len(table) == 12  # header + West Berkshire + 10 neighbours
     for shown, downloaded in zip(table[1:], rows[1:], strict=True):
-        assert _same(shown, downloaded), (shown, downloaded)
-    subject = next(r for r in rows if r[1] == "West Berkshire")
-    assert subject[2] == "48.0" and subject[0] == "2"
+        assert _same(shown, dict(zip(rows[0], downloaded, strict=True))), (shown, downloaded)
+    subject = next(r for r in rows if r[2] == "West Berkshire")
+    assert subject[:2] == ["869", "E06000037"] and subject[3] == "48" and subject[5] == "2"
 
 
-def _same(shown: list[str], downloaded: list[str]) -> bool:
-    if len(shown) != len(downloaded):
-        return False
-    for a, b in zip(shown, downloaded, strict=True):
-        plain = a.replace(",", "").replace("%", "").replace("£", "")
-        if plain != b:
-            return False
-    return True
+def _same(shown: list[str], downloaded: dict[str, str]) -> bool:
+    """A table row (rank, authority, value, percentile, quartile, notes) and the file's row: the
+    same figures, the file's at full precision."""
+    rank, authority, value, percentile, quartile, notes = shown
+    figure = downloaded["Value"]
+    return (
+        rank == downloaded["Rank"]
+        and authority == downloaded["Authority"]
+        and value
+        == (formatting.number(float(figure), "percent") if figure else downloaded["Symbol"])
+        and percentile == (f"{float(downloaded['Percentile']):.1f}" if percentile else "")
+        and quartile == downloaded["Quartile"]
+        and notes == downloaded["Notes"]
+    )
 
 
 async def test_comparison_shows_symbols_and_pseudonyms(

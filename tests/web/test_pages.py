@@ -6,8 +6,6 @@ figures, permissions, CSRF, headers and the CSV against the table, without a bro
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -92,7 +90,6 @@ async def test_a_gss_code_redirects_to_the_dfe_address(loaded_db: Database) -> N
         "/authorities/869/metrics/no_such_metric",
         "/authorities/869/metrics/ehc_plans?period=1999/00",
         "/authorities/869/metrics/ehc_plans?peers=EVERYONE",
-        "/authorities/869/metrics/ehc_plans.csv?period=nonsense",
         "/case-studies/not-a-real-id-at-all",
     ],
 )
@@ -101,28 +98,6 @@ async def test_unknown_things_are_404_pages(loaded_db: Database, path: str) -> N
         response = await client.get(path, headers=HTML)
         assert response.status_code == 404
         assert "govuk-heading-l" in response.text  # the service's page, not a trace
-
-
-async def test_comparison_csv_has_exactly_the_rows_and_columns_of_the_table(
-    loaded_db: Database,
-) -> None:
-    path = "/authorities/869/metrics/suspension_rate?period=2023/24&peers=REGION"
-    async with http_client(loaded_db) as client:
-        page = await client.get(path, headers=HTML)
-        shown = table(page.text, "comparison-table")
-        download = await client.get(path.replace("suspension_rate?", "suspension_rate.csv?"))
-    assert download.status_code == 200
-    assert download.headers["content-type"] == "text/csv; charset=utf-8"
-    assert (
-        'filename="869-suspension_rate-2023-24-region.csv"'
-        in (download.headers["content-disposition"])
-    )
-    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert rows[0] == shown[0] == ["Rank", "Authority", "Value", "Percentile", "Quartile", "Notes"]
-    assert len(rows) == len(shown) == 1 + 19  # South East: West Berkshire and 18 others
-    for a, b in zip(shown[1:], rows[1:], strict=True):
-        assert [c.replace(",", "") for c in a] == b
-    assert rows[[r[1] for r in rows].index("West Berkshire")][1:3] == ["West Berkshire", "12.59"]
 
 
 async def test_pages_send_security_headers(loaded_db: Database) -> None:
