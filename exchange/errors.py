@@ -21,12 +21,20 @@ class CommonErrorCode(StrEnum):
 class DomainError(Exception):
     code: str = CommonErrorCode.INVALID
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.field = field
+        self.suggestions = suggestions  # what the client may have meant (extensions.suggestions)
 
 
 class InvalidInput(DomainError):

@@ -31,9 +31,11 @@ def map_error(error: GraphQLError) -> GraphQLError:
             extensions={"code": "TOO_DEEP"},
         )
     if isinstance(original, DomainError):
-        extensions = {"code": original.code}
+        extensions: dict[str, object] = {"code": original.code}
         if original.field:
             extensions["field"] = original.field
+        if original.suggestions:
+            extensions["suggestions"] = list(original.suggestions)
         return GraphQLError(
             original.message, nodes=error.nodes, path=error.path, extensions=extensions
         )

@@ -126,7 +126,12 @@ class ObservationFilter:
     metrics: list[str] | None = None
     authorities: list[str] | None = strawberry.field(default=None, description="DfE or GSS codes.")
     periods: list[str] | None = strawberry.field(
-        default=None, description="Period labels, e.g. 2024/25."
+        default=None,
+        description="Period labels, e.g. 2024/25; each must be of a kind the filtered metrics "
+        "are reported by (else WRONG_PERIOD_KIND).",
+    )
+    area_levels: list[AreaLevel] | None = strawberry.field(
+        default=None, description="NATIONAL (England), REGIONAL and/or LOCAL_AUTHORITY rows only."
     )
 
 
@@ -161,6 +166,9 @@ async def observations(
                 offset=offset,
                 limit=limit,
                 pseudonymiser=pseudonymiser(info),
+                area_levels=(
+                    None if f.area_levels is None else [level.value for level in f.area_levels]
+                ),
             )
         )
 

@@ -13,6 +13,7 @@ from exchange.authorities.vocab import PeerGroup
 from exchange.comparison import reference, semantics
 from exchange.comparison.reference import AuthorityRef, MetricRef, PeriodRef
 from exchange.errors import InvalidInput, NotFound
+from exchange.metrics import suggestions
 from exchange.observations import anonymity, repository_pseudonyms
 from exchange.observations import repository as observations
 from exchange.observations.disclosure import Disclosed, can_see, disclose
@@ -69,9 +70,10 @@ def _in_group(descriptor: Descriptor, group: str, subject: AuthorityRef) -> bool
 
 
 async def resolve_metric(session: AsyncSession, code: str) -> MetricRef:
-    metric = (await reference.load(session)).metrics.get(code)
+    catalogue = (await reference.load(session)).metrics
+    metric = catalogue.get(code)
     if metric is None:
-        raise NotFound(f"no metric with code '{code}'", field="metric")
+        raise suggestions.unknown_metric([code], catalogue, field="metric")
     return metric
 
 
@@ -345,8 +347,8 @@ async def trend(
 ) -> Trend:
     metric = await resolve_metric(session, metric_code)
     subject = await resolve_authority(session, authority_code)
-    first = parse_label(start, metric.period_kind).start_year if start else 1900
-    last = parse_label(end, metric.period_kind).start_year if end else 2100
+    first = parse_label(start, metric.period_kind, field="from").start_year if start else 1900
+    last = parse_label(end, metric.period_kind, field="to").start_year if end else 2100
     if first > last:
         raise InvalidInput("from", f"'from' ({start}) is after 'to' ({end})")
     # One period before the window too: the first point's direction of travel compares it with

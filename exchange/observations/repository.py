@@ -225,6 +225,7 @@ async def page(
     limit: int,
     shown_pseudonyms: ShownPseudonyms,
     viewer_authority_id: int | None = None,
+    area_levels: Sequence[str] | None = None,
 ) -> tuple[list[Observation], int]:
     """A page of current observations, both datasets (each row says whether it is demo).
 
@@ -250,6 +251,8 @@ async def page(
         conds.append(or_(Observation.pseudonymous.is_(False), own))
     if period_ids is not None:
         conds.append(Observation.period_id.in_(period_ids))
+    if area_levels is not None:
+        conds.append(Observation.area_level.in_(area_levels))
     where = and_(*conds)
     total = (await session.execute(select(func.count(Observation.id)).where(where))).scalar_one()
     stmt = (

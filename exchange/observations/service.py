@@ -12,14 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from exchange.authorities import repository as authorities
 from exchange.authorities.models import Authority
-from exchange.errors import NotFound
+from exchange.errors import InvalidInput, NotFound
 from exchange.metrics import repository as metrics
+from exchange.metrics import suggestions
 from exchange.metrics.models import Metric
 from exchange.observations import anonymity, repository
 from exchange.observations.disclosure import NOT_AVAILABLE, Disclosed, can_see, disclose
 from exchange.observations.models import Observation, ObservationRevision
 from exchange.periods import repository as periods
-from exchange.periods.labels import parse_label
+from exchange.periods.labels import PeriodKey, parse_label
 from exchange.pseudonyms import Pseudonym, Pseudonymiser
 from exchange.viewer import Viewer
 
@@ -45,6 +46,7 @@ async def list_observations(
     offset: int,
     limit: int,
     pseudonymiser: Pseudonymiser | None = None,
+    area_levels: Sequence[str] | None = None,
 ) -> tuple[list[Shown], int]:
     metric_ids: list[int] | None = None
     catalogue: dict[str, Metric] = {}
@@ -52,9 +54,8 @@ async def list_observations(
         catalogue = await metrics.get_many_by_code(session, metric_codes)
         missing = sorted(set(metric_codes) - catalogue.keys())
         if missing:
-            raise NotFound(
-                f"no metric with code {', '.join(repr(m) for m in missing)}", field="metrics"
-            )
+            known = [m.code for m in await metrics.all_metrics(session)]
+            raise suggestions.unknown_metric(missing, known, field="metrics")
         metric_ids = [m.id for m in catalogue.values()]
     authority_ids: list[int] | None = None
     if authority_codes is not None:
@@ -68,7 +69,9 @@ async def list_observations(
     if period_labels is not None:
         period_ids = []
         for label in period_labels:
-            period = await periods.get(session, parse_label(label))
+            key = parse_label(label, field="periods")
+            _check_kind(label, key, list(catalogue.values()))
+            period = await periods.get(session, key)
             if period is not None:
                 period_ids.append(period.id)
     policy = await anonymity.load_policy(session, pseudonymiser)
@@ -82,6 +85,7 @@ async def list_observations(
         limit=limit,
         shown_pseudonyms=policy.shown_pseudonyms(viewer),
         viewer_authority_id=viewer.authority_id,
+        area_levels=area_levels,
     )
     # The same check as every other read path, row by row (the SQL filter is its twin).
     rows = await anonymity.as_released(session, rows, viewer, policy)
@@ -92,6 +96,23 @@ async def list_observations(
         _shown(o, by_id[o.metric_id], viewer, policy, numerators.get(o.id), people) for o in rows
     ]
     return shown, total
+
+
+def _check_kind(label: str, key: PeriodKey, filtered: Sequence[Metric]) -> None:
+    """A period of a kind none of the filtered metrics is reported by can match nothing: say so
+    (WRONG_PERIOD_KIND, as comparison and trend do) instead of answering no rows."""
+    kinds = sorted({m.period_kind for m in filtered})
+    if not kinds or key.kind in kinds:
+        return
+    codes = ", ".join(sorted(m.code for m in filtered))
+    example = PeriodKey(kinds[0], key.start_year).label
+    raise InvalidInput(
+        "periods",
+        f"'{label}' is a {key.kind} year but {codes} "
+        f"{'is' if len(filtered) == 1 else 'are'} reported by {' or '.join(kinds)} year "
+        f"(for example {example})",
+        code="WRONG_PERIOD_KIND",
+    )
 
 
 def _shown(

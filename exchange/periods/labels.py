@@ -75,12 +75,12 @@ def from_ees(time_identifier: str, time_period: str) -> PeriodKey:
     return PeriodKey(kind, int(m.group(1)))
 
 
-def parse_label(text: str, kind: str | None = None) -> PeriodKey:
+def parse_label(text: str, kind: str | None = None, *, field: str = "period") -> PeriodKey:
     """Parse a public label (``2024/25``, ``2024``, ``2023-24``).
 
     When ``kind`` is given (from the metric) a label of another kind is refused with a clear
-    message,
-    and the EES six-digit form (``202425``) is accepted too.
+    message, and the EES six-digit form (``202425``) is accepted too. ``field`` is the argument
+    the label came in (``from``, ``to``, ``periods``): errors name it.
     """
     t = (text or "").strip()
     key: PeriodKey | None = None
@@ -97,17 +97,17 @@ def parse_label(text: str, kind: str | None = None) -> PeriodKey:
         key = PeriodKey(kind, int(m.group(1)))
     if key is None:
         raise InvalidInput(
-            "period",
+            field,
             f"'{text}' is not a period label: use 2024/25 (academic year), 2024 (calendar year) "
             "or 2023-24 (financial year)",
             code="MALFORMED_PERIOD",
         )
     if not 1990 <= key.start_year <= 2100:
-        raise InvalidInput("period", f"'{text}' is outside the supported years", "MALFORMED_PERIOD")
+        raise InvalidInput(field, f"'{text}' is outside the supported years", "MALFORMED_PERIOD")
     if kind is not None and key.kind != kind:
         example = PeriodKey(kind, key.start_year).label
         raise InvalidInput(
-            "period",
+            field,
             f"'{text}' is a {key.kind} year but this metric is reported by {kind} year "
             f"(for example {example})",
             code="WRONG_PERIOD_KIND",
