@@ -27,6 +27,7 @@ def _print_import(summary: ImportSummary) -> None:
     table.add_row("observations revised", f"{summary.revised:,}")
     table.add_row("observations unchanged", f"{summary.unchanged:,}")
     table.add_row("rows skipped", f"{summary.rows_skipped:,}")
+    table.add_row("former authorities' figures (kept apart)", f"{summary.former_figures:,}")
     table.add_row("cells skipped (rest of the row imported)", f"{summary.cells_skipped:,}")
     console.print(table)
     if summary.skips:

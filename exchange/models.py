@@ -1,7 +1,12 @@
 """Imports every model module so metadata (Alembic, tests) sees all tables."""
 
 from exchange.audit.models import AuditEntry
-from exchange.authorities.models import Authority, StatisticalNeighbour
+from exchange.authorities.models import (
+    Authority,
+    FormerAuthority,
+    FormerAuthorityFigure,
+    StatisticalNeighbour,
+)
 from exchange.casestudies.models import (
     CaseStudy,
     CaseStudyOutcomeLink,
@@ -25,6 +30,8 @@ __all__ = [
     "CaseStudyOutcomeLink",
     "CaseStudyRevision",
     "DataVersion",
+    "FormerAuthority",
+    "FormerAuthorityFigure",
     "Metric",
     "Observation",
     "ObservationRevision",

@@ -25,6 +25,7 @@ from schema import audit as audit_api
 from schema import authorities as authorities_api
 from schema import comparison as comparison_api
 from schema import fast_resolvers, relay
+from schema import former_authorities as former_api
 from schema import metrics as metrics_api
 from schema import node as node_api
 from schema import observations as observations_api
@@ -64,6 +65,11 @@ class CoreQuery:
     trend: comparison_api.Trend = strawberry.field(
         resolver=comparison_api.trend,
         description="An authority's series beside its peer median, England and region.",
+    )
+    former_authorities: list[former_api.FormerAuthority] = strawberry.field(
+        resolver=former_api.former_authorities,
+        description="Authorities abolished before the current 153, with the figures DfE reports "
+        "for them: what reconciles the authorities' figures with England's for earlier years.",
     )
     node: node_api.Node | None = strawberry.field(resolver=node_api.resolve_node)
 

@@ -24,6 +24,8 @@ LIST_SIZES: dict[str, int] = {
     "Comparison.entries": 160,  # 153 authorities, plus pseudonymous entries
     "Authority.statisticalNeighbours": 10,
     "Trend.points": 40,
+    "Query.formerAuthorities": 10,  # five today
+    "FormerAuthority.figures": 40,  # one a period
 }
 
 
@@ -138,6 +140,8 @@ FIELD_WORK: dict[str, WorkFn] = {
     ),
     "Query.caseStudies": lambda a: SEARCH_BASE + _page(a) * SEARCH_PER_HIT,
     "CaseStudy.outcomeLinks": lambda a: CASE_STUDY_LINKS * OUTCOME_PER_LINK,
+    "FormerAuthority.figures": lambda a: READ_BASE,  # a statement per former authority
+    "FormerAuthority.periods": lambda a: READ_BASE,
     "Mutation.publishObservations": lambda a: WRITE_BASE + _published_rows(a) * WRITE_PER_ROW,
     "Mutation.publishObservationsCsv": lambda a: WRITE_BASE + PUBLISH_MAX_ROWS * WRITE_PER_ROW,
 }

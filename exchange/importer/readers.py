@@ -44,6 +44,8 @@ class ParsedValue:
     symbol: str | None
 
 
+# A former authority's row: not among the 153, its figures kept apart (exchange/authorities/former).
+FORMER = "former_authority"
 ROW = "row"  # the whole row was not imported (its area could not be used)
 CELL = "cell"  # one indicator cell was not imported (a duplicate); the rest of its row was
 
@@ -265,6 +267,9 @@ def _values(
         skip(reading.report.skips, ROW, area, line)
         return
     level, area_code, authority_id = area
+    if level == FORMER:  # reported as not imported among the 153, and its figures kept apart
+        why = f"former authority {area_code} {former[area_code]}: not in the current 153"
+        skip(reading.report.skips, ROW, f"{why} (its figures: formerAuthorities)", line)
     cells: dict[str, tuple[float | None, str | None]] = {}
     for column, metric in mapping.columns.items():
         try:
@@ -355,5 +360,5 @@ def _la_area(
     if ref is not None:
         return "local_authority", ref.la_code, ref.id
     if la_code in former:
-        return f"former authority {la_code} {former[la_code]}: not in the current 153"
+        return FORMER, la_code, None
     return f"unknown LA code {la_code or '-'} / {gss_code or '-'} ({name.strip() or 'no name'})"

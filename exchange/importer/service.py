@@ -2,9 +2,11 @@
 
 A whole import runs in the caller's transaction, so a crash or a bad file leaves nothing behind.
 Rows of authorities outside the current 153 (or of levels not imported) do not fail the import:
-they are reported, with the reason and the lines, in ``ImportSummary.skips``. A file that is not
-what it claims (not UTF-8 text, a broken header or row, an implausible period, a cell that is not
-a sane figure of its metric's unit) refuses the whole run before anything is written:
+they are reported, with the reason and the lines, in ``ImportSummary.skips``; a former
+authority's figures (Cumbria, Northamptonshire, ...) are kept apart as well
+(exchange/authorities/former.py), so that England's figure for a year can be reconciled. A file
+that is not what it claims (not UTF-8 text, a broken header or row, an implausible period, a cell
+that is not a sane figure of its metric's unit) refuses the whole run before anything is written:
 ``checks.ImportRefused`` lists every such problem with its file, line and column.
 """
 
@@ -19,12 +21,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from exchange.authorities import former
 from exchange.authorities import repository as authorities
 from exchange.errors import InvalidInput
 from exchange.importer.checks import ImportRefused, Problem
 from exchange.importer.mapping import Derived, ImportMapping
 from exchange.importer.readers import (
     CELL,
+    FORMER,
     ROW,
     AuthorityRef,
     ParsedValue,
@@ -47,6 +51,7 @@ class ImportSummary:
     created: int = 0
     revised: int = 0
     unchanged: int = 0
+    former_figures: int = 0  # figures of former authorities, stored apart from the 153's
     # "file: reason" -> what it skipped and where
     skips: dict[str, Skipped] = field(default_factory=dict)
 
@@ -80,6 +85,7 @@ async def import_files(
     units = {code: m.unit for code, m in catalogue.items()}
     this_year = datetime.now(UTC).year
     parsed: list[tuple[ParsedValue, str, str]] = []  # (value, source, file name)
+    imported_metrics: set[str] = set()
     problems: list[Problem] = []
     for path in paths:
         fm = mapping.for_file(path)
@@ -91,6 +97,7 @@ async def import_files(
                 "mapping", f"{path.name}: metric(s) {', '.join(unknown)} not in the catalogue"
             )
         _check_derived(path.name, fm.derived, catalogue)
+        imported_metrics |= {*fm.columns.values(), *(d.metric for d in fm.derived)}
         report = ReadReport()
         kind_problems: dict[str, Problem] = {}  # metric -> its first period of the wrong kind
         values = read_file(
@@ -131,6 +138,25 @@ async def import_files(
         raise ImportRefused(problems)
 
     period_rows = await periods.ensure(session, {pv.period for pv, _, _ in parsed})
+    kept_apart = [
+        former.Figure(
+            pv.area_code,
+            catalogue[pv.metric_code].id,
+            period_rows[pv.period].id,
+            pv.value,
+            pv.symbol,
+            source,
+        )
+        for pv, source, _ in parsed
+        if pv.area_level == FORMER
+    ]
+    parsed = [item for item in parsed if item[0].area_level != FORMER]
+    summary.former_figures = await former.replace(
+        session,
+        mapping.former_authorities,
+        sorted({catalogue[code].id for code in imported_metrics}),
+        kept_apart,
+    )
     metric_ids = sorted({catalogue[pv.metric_code].id for pv, _, _ in parsed})
     current = await observations.current_for_metrics(session, metric_ids)
     stamp = observations.now()

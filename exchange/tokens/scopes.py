@@ -182,5 +182,6 @@ API_RULES: Mapping[str, Rule] = {
     "Query.authorities": _PUBLIC,
     "Query.metrics": _PUBLIC,
     "Query.metric": _PUBLIC,
+    "Query.formerAuthorities": _PUBLIC,  # DfE's own figures, public in its files
     "Query.caseStudyVocabulary": _PUBLIC,
 }

@@ -315,6 +315,11 @@ PROBES: dict[str, Probe] = {
         lambda t: {},
         lambda r: bool(_data(r, "metric")),
     ),
+    "Query.formerAuthorities": (
+        '{ formerAuthorities { laCode figures(metric: "ehc_plans") { value } } }',
+        lambda t: {},
+        lambda r: "formerAuthorities" in (r.get("data") or {}),
+    ),
     "Query.caseStudyVocabulary": (
         "{ caseStudyVocabulary { themes { code } } }",
         lambda t: {},
