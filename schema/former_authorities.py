@@ -8,8 +8,8 @@ import strawberry
 
 from exchange.authorities import former
 from exchange.authorities.models import FormerAuthority as FormerAuthorityModel
-from exchange.authorities.models import FormerAuthorityFigure
 from exchange.comparison import reference
+from exchange.comparison.reference import PeriodRef
 from exchange.comparison.service import resolve_metric
 from schema.context import Info
 from schema.metrics import Metric, Period
@@ -17,31 +17,11 @@ from schema.metrics import Metric, Period
 
 @strawberry.type(description="A figure DfE reports for a former authority (never ranked).")
 class FormerFigure:
-    row: strawberry.Private[FormerAuthorityFigure]
-
-    @strawberry.field
-    async def metric(self, info: Info) -> Metric:
-        found = await info.context.loaders.metric.load(self.row.metric_id)
-        assert found is not None
-        return Metric(model=found)
-
-    @strawberry.field
-    async def period(self, info: Info) -> Period:
-        found = await info.context.loaders.period.load(self.row.period_id)
-        assert found is not None
-        return Period(model=found)
-
-    @strawberry.field(description="The value, or null (see symbol).")
-    def value(self) -> float | None:
-        return self.row.value
-
-    @strawberry.field(description="GSS symbol when there is no value.")
-    def symbol(self) -> str | None:
-        return self.row.symbol
-
-    @strawberry.field
-    def source(self) -> str:
-        return self.row.source
+    metric: Metric
+    period: Period
+    value: float | None = strawberry.field(description="The value, or null (see symbol).")
+    symbol: str | None = strawberry.field(description="GSS symbol when there is no value.")
+    source: str
 
 
 @strawberry.type(
@@ -53,38 +33,41 @@ class FormerFigure:
 )
 class FormerAuthority:
     model: strawberry.Private[FormerAuthorityModel]
-
-    @strawberry.field(description="Its DfE LA code (no longer in use).")
-    def la_code(self) -> str:
-        return self.model.la_code
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.model.name
-
-    @strawberry.field(description="What became of it, e.g. split in 2023 into Cumberland 942 …")
-    def note(self) -> str:
-        return self.model.note
+    la_code: str = strawberry.field(description="Its DfE LA code (no longer in use).")
+    name: str
+    note: str = strawberry.field(description="What became of it: split in 2023 into Cumberland …")
 
     @strawberry.field(description="Periods with figures for it, of any metric, oldest first.")
     async def periods(self, info: Info) -> list[str]:
         rows = await info.context.read(lambda s: former.figures(s, [self.model.id]))
-        ref = await info.context.read(reference.load)
-        by_id = {p.id: p for ps in ref.periods_by_kind.values() for p in ps}
-        found = {by_id[r.period_id] for r in rows if r.period_id in by_id}
-        return [p.label for p in sorted(found, key=lambda p: (p.start_year, p.kind))]
+        found = _periods(await info.context.read(reference.load))
+        shown = {found[r.period_id] for r in rows if r.period_id in found}
+        return [p.label for p in sorted(shown, key=lambda p: (p.start_year, p.kind))]
 
     @strawberry.field(description="Its figures of one metric, oldest period first.")
     async def figures(self, info: Info, metric: str) -> list[FormerFigure]:
         ctx = info.context
-        found = await ctx.read(lambda s: resolve_metric(s, metric))
-        rows = await ctx.read(lambda s: former.figures(s, [self.model.id], metric_id=found.id))
-        ref = await ctx.read(reference.load)
-        start = {p.id: p.start_year for ps in ref.periods_by_kind.values() for p in ps}
-        rows.sort(key=lambda r: start.get(r.period_id, 0))
-        return [FormerFigure(row=r) for r in rows]
+        chosen = await ctx.read(lambda s: resolve_metric(s, metric))
+        rows = await ctx.read(lambda s: former.figures(s, [self.model.id], metric_id=chosen.id))
+        found = _periods(await ctx.read(reference.load))
+        shown = [
+            FormerFigure(
+                metric=Metric(model=chosen),
+                period=Period(model=found[r.period_id]),
+                value=r.value,
+                symbol=r.symbol,
+                source=r.source,
+            )
+            for r in rows
+            if r.period_id in found
+        ]
+        return sorted(shown, key=lambda f: f.period.model.start_year)
+
+
+def _periods(ref: reference.Reference) -> dict[int, PeriodRef]:
+    return {p.id: p for kind in ref.periods_by_kind.values() for p in kind}
 
 
 async def former_authorities(info: Info) -> list[FormerAuthority]:
     rows = await info.context.read(former.all_former)
-    return [FormerAuthority(model=r) for r in rows]
+    return [FormerAuthority(model=r, la_code=r.la_code, name=r.name, note=r.note) for r in rows]

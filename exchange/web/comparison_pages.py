@@ -29,7 +29,6 @@ class ComparisonRow:
     rank: str
     authority: str
     value: str  # as shown in the table
-    value_csv: str  # the same figure, without separators or units
     percentile: str
     quartile: str
     notes: str
@@ -38,21 +37,6 @@ class ComparisonRow:
     is_pseudonymous: bool
     symbol: str | None
     href: str | None
-
-    def csv_cells(self) -> list[str]:
-        return [
-            self.rank,
-            self.authority,
-            self.value_csv,
-            self.percentile,
-            self.quartile,
-            self.notes,
-        ]
-
-
-def csv_number(value: float, unit: str) -> str:
-    """The figure as the table rounds it, without thousands separators, % or £."""
-    return formatting.number(value, unit).replace(",", "").replace("%", "").replace("£", "")
 
 
 def comparison_rows(comp: dict[str, Any]) -> list[ComparisonRow]:
@@ -72,17 +56,15 @@ def comparison_rows(comp: dict[str, Any]) -> list[ComparisonRow]:
             symbol = e["symbol"] or "x"
             name, why = formatting.SYMBOLS.get(symbol, ("Not available", "no figure"))
             notes.append(f"{symbol}: {name.lower()}, {why}")
-            value = value_csv = symbol
+            value = symbol
         else:
             value = formatting.number(e["value"], unit)
-            value_csv = csv_number(e["value"], unit)
         authority = e.get("authority")
         rows.append(
             ComparisonRow(
                 rank=str(e["rank"]) if e["rank"] is not None else "",
                 authority=e["label"],
                 value=value,
-                value_csv=value_csv,
                 percentile=f"{e['percentile']:.1f}" if e["percentile"] is not None else "",
                 quartile=str(e["quartile"]) if e["quartile"] is not None else "",
                 notes="; ".join(notes),

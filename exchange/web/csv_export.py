@@ -159,12 +159,20 @@ def _period_name(label: str) -> str:
     return label.replace("/", "-")
 
 
-async def comparison_csv(request: Request) -> Response:
-    why = _argument_errors(request, period=True, peers=True)
+def _asked(request: Request, *, period: bool) -> tuple[str, str, str] | Response:
+    """(authority code, metric code, peer group) the address asks for, or its 400."""
+    why = _argument_errors(request, period=period, peers=True)
     if why:
         return bad_request(why)
-    code, metric = request.path_params["code"], request.path_params["metric"]
     peers = request.query_params.get("peers") or PEER_GROUPS[0]
+    return request.path_params["code"], request.path_params["metric"], peers
+
+
+async def comparison_csv(request: Request) -> Response:
+    asked = _asked(request, period=True)
+    if isinstance(asked, Response):
+        return asked
+    code, metric, peers = asked
     period = request.query_params.get("period") or await _latest_period(request, metric, code)
     if isinstance(period, Response):
         return period
@@ -239,11 +247,10 @@ async def _latest_period(request: Request, metric: str, code: str) -> str | Resp
 
 
 async def trend_csv(request: Request) -> Response:
-    why = _argument_errors(request, period=False, peers=True)
-    if why:
-        return bad_request(why)
-    code, metric = request.path_params["code"], request.path_params["metric"]
-    peers = request.query_params.get("peers") or PEER_GROUPS[0]
+    asked = _asked(request, period=False)
+    if isinstance(asked, Response):
+        return asked
+    code, metric, peers = asked
     result = await run_operation(
         request, "MetricTrendExport", {"metric": metric, "authority": code, "peers": peers}
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.web import formatting
-from exchange.web.comparison_pages import csv_number
+from exchange.web.csv_export import full
 from exchange.web.dashboard_pages import quartile_text
 from exchange.web.figures import change_words
 
@@ -39,10 +39,13 @@ def test_a_missing_value_without_a_symbol_reads_as_not_available() -> None:
     assert formatting.shown(None, None, "PERCENT").symbol == "x"
 
 
-def test_csv_numbers_are_the_table_numbers_without_separators_or_units() -> None:
-    assert csv_number(1685.0, "COUNT") == "1685"
-    assert csv_number(48.0, "PERCENT") == "48.0"
-    assert csv_number(7_500_000.0, "GBP") == "7500000"
+def test_file_numbers_are_stored_figures_without_separators_units_or_rounding() -> None:
+    assert full(1685.0) == "1685"
+    assert full(48.0) == "48"
+    assert full(7_500_000.0) == "7500000"
+    assert full(7.209302325581) == "7.209302325581"
+    assert float(full(0.1 + 0.2)) == 0.1 + 0.2  # round-trips exactly
+    assert full(None) == ""
 
 
 def test_changes_and_quartiles_in_words() -> None:
