@@ -28,6 +28,7 @@ def _print_import(summary: ImportSummary) -> None:
     table.add_row("observations unchanged", f"{summary.unchanged:,}")
     table.add_row("rows skipped", f"{summary.rows_skipped:,}")
     table.add_row("former authorities' figures (kept apart)", f"{summary.former_figures:,}")
+    table.add_row("breakdown figures (kept apart)", f"{summary.breakdown_figures:,}")
     table.add_row("cells skipped (rest of the row imported)", f"{summary.cells_skipped:,}")
     console.print(table)
     if summary.skips:

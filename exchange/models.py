@@ -15,7 +15,12 @@ from exchange.casestudies.models import (
 )
 from exchange.db import Base
 from exchange.metrics.models import Metric
-from exchange.observations.models import DataVersion, Observation, ObservationRevision
+from exchange.observations.models import (
+    BreakdownFigure,
+    DataVersion,
+    Observation,
+    ObservationRevision,
+)
 from exchange.peergroups.models import PeerGroup, PeerGroupMember
 from exchange.periods.models import Period
 from exchange.tokens.models import ApiToken
@@ -26,6 +31,7 @@ __all__ = [
     "AuditEntry",
     "Authority",
     "Base",
+    "BreakdownFigure",
     "CaseStudy",
     "CaseStudyOutcomeLink",
     "CaseStudyRevision",

@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from exchange.settings import Settings
 from schema import audit as audit_api
 from schema import authorities as authorities_api
+from schema import breakdowns as breakdowns_api
 from schema import comparison as comparison_api
 from schema import fast_resolvers, relay
 from schema import former_authorities as former_api
@@ -65,6 +66,11 @@ class CoreQuery:
     trend: comparison_api.Trend = strawberry.field(
         resolver=comparison_api.trend,
         description="An authority's series beside its peer median, England and region.",
+    )
+    breakdown_figures: relay.Connection[breakdowns_api.BreakdownFigure] = strawberry.field(
+        resolver=breakdowns_api.breakdown_figures,
+        description="DfE's figures for one breakdown topic of a metric (Metric.breakdowns lists "
+        "them), kept apart from the totals the other queries give.",
     )
     former_authorities: list[former_api.FormerAuthority] = strawberry.field(
         resolver=former_api.former_authorities,

@@ -26,6 +26,7 @@ LIST_SIZES: dict[str, int] = {
     "Trend.points": 40,
     "Query.formerAuthorities": 10,  # five today
     "FormerAuthority.figures": 40,  # one a period
+    "Metric.breakdowns": 100,  # annual reviews: 92 (age, ethnicity, sex, placement, years in place)
 }
 
 
@@ -141,6 +142,7 @@ FIELD_WORK: dict[str, WorkFn] = {
     "Query.caseStudies": lambda a: SEARCH_BASE + _page(a) * SEARCH_PER_HIT,
     "CaseStudy.outcomeLinks": lambda a: CASE_STUDY_LINKS * OUTCOME_PER_LINK,
     "FormerAuthority.figures": lambda a: READ_BASE,  # a statement per former authority
+    "Query.breakdownFigures": lambda a: OBSERVATIONS_BASE + _page(a) * OBSERVATION_PER_RESULT,
     "FormerAuthority.periods": lambda a: READ_BASE,
     "Mutation.publishObservations": lambda a: WRITE_BASE + _published_rows(a) * WRITE_PER_ROW,
     "Mutation.publishObservationsCsv": lambda a: WRITE_BASE + PUBLISH_MAX_ROWS * WRITE_PER_ROW,

@@ -27,6 +27,7 @@ from exchange.comparison import reference
 from exchange.comparison.reference import NeighbourRef
 from exchange.metrics import repository as metrics
 from exchange.metrics.models import Metric
+from exchange.observations import breakdowns
 from exchange.periods import repository as periods
 from exchange.periods.models import Period
 from exchange.settings import Settings
@@ -75,6 +76,15 @@ class Loaders:
         rows = await self._ctx.read(lambda s: authorities.get_many(s, ids))
         by_id = {a.id: a for a in rows}
         return [by_id.get(i) for i in ids]
+
+    @cached_property
+    def breakdowns(self) -> DataLoader[int, list[tuple[str, str, int]]]:
+        """metric id -> its (breakdown_topic, breakdown, figures)."""
+        return DataLoader(self._breakdowns)
+
+    async def _breakdowns(self, ids: Sequence[int]) -> list[list[tuple[str, str, int]]]:
+        found = await self._ctx.read(lambda s: breakdowns.topics(s, ids))
+        return [found.get(i, []) for i in ids]
 
     @cached_property
     def area_name(self) -> DataLoader[tuple[str, str], str | None]:

@@ -73,6 +73,21 @@ class Metric:
     def on_dashboard(self) -> bool:
         return self.model.on_dashboard
 
+    @strawberry.field(
+        description="The EES breakdowns imported for it (age, sex, ethnicity, ...), by topic; "
+        "empty when only its totals are. Their figures: the breakdownFigures query."
+    )
+    async def breakdowns(self, info: Info) -> list[Breakdown]:
+        found = await info.context.loaders.breakdowns.load(self.model.id)
+        return [Breakdown(topic=t, breakdown=b, figures=n) for t, b, n in found]
+
+
+@strawberry.type(description="One breakdown of a metric's totals, as the EES file names it.")
+class Breakdown:
+    topic: str = strawberry.field(description="breakdown_topic, e.g. 'Child or young persons age'.")
+    breakdown: str = strawberry.field(description="breakdown, e.g. 'Age 5 to 10'.")
+    figures: int = strawberry.field(description="How many figures it has (areas x periods).")
+
 
 @strawberry.type(description="An EES period with its public label (2024/25, 2024, 2023-24).")
 class Period:

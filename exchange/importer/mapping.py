@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from exchange.errors import InvalidInput
 
@@ -25,6 +26,9 @@ class FileMapping:
     # Metrics of this file whose figures may be negative (a balance: negative = deficit).
     signed: frozenset[str] = frozenset()
     derived: tuple[Derived, ...] = ()  # in the order they are computed
+    # Metrics also imported from the file's breakdown rows (every row the filters on
+    # breakdown_topic and breakdown leave out), kept apart from the totals.
+    breakdown_metrics: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,18 @@ class ImportMapping:
         }
 
 
+def _breakdown_metrics(entry: dict[str, Any], where: str) -> list[str]:
+    wanted = _names(entry.get("breakdown_metrics", []), where)
+    unknown = sorted(set(wanted) - set(dict(entry["columns"]).values()))
+    if unknown:
+        raise InvalidInput(
+            "mapping", f"{where}: breakdown_metrics {', '.join(unknown)} are not columns of it"
+        )
+    if wanted and entry.get("format", "ees") != "ees":
+        raise InvalidInput("mapping", f"{where}: only EES files have breakdown rows")
+    return wanted
+
+
 def load_mapping(path: Path) -> ImportMapping:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -97,6 +113,7 @@ def load_mapping(path: Path) -> ImportMapping:
             la_column=entry.get("la_column", "la_code"),
             repeated_columns=frozenset(_names(entry.get("repeated_columns", []), where)),
             signed=frozenset(_names(entry.get("signed", []), where)),
+            breakdown_metrics=frozenset(_breakdown_metrics(entry, where)),
         )
     derived: dict[str, list[Derived]] = {}
     for i, entry in enumerate(raw.get("derived", [])):

@@ -42,10 +42,12 @@ class ParsedValue:
     authority_id: int | None
     value: float | None
     symbol: str | None
+    breakdown: tuple[str, str] | None = None  # (breakdown_topic, breakdown); None: the total
 
 
 # A former authority's row: not among the 153, its figures kept apart (exchange/authorities/former).
 FORMER = "former_authority"
+BREAKDOWN_COLUMNS = frozenset({"breakdown_topic", "breakdown"})
 ROW = "row"  # the whole row was not imported (its area could not be used)
 CELL = "cell"  # one indicator cell was not imported (a duplicate); the rest of its row was
 
@@ -74,6 +76,7 @@ def skip(skips: dict[str, Skipped], unit: str, reason: str, line: int) -> None:
 class ReadReport:
     rows_read: int = 0
     rows_matched: int = 0
+    breakdown_rows: int = 0  # rows of a breakdown (not the total) whose figures were read
     skips: dict[str, Skipped] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -111,6 +114,11 @@ def read_file(
             width = len(header)
             position = {name: i for i, name in enumerate(header)}
             filters = [(position[col], want) for col, want in mapping.filters.items()]
+            # A row the filters leave out only for its breakdown is a breakdown row.
+            other_filters = [(i, w) for i, w in filters if header[i] not in BREAKDOWN_COLUMNS]
+            topic_at = position.get("breakdown_topic")
+            breakdown_at = position.get("breakdown")
+            by_breakdown = bool(mapping.breakdown_metrics) and None not in (topic_at, breakdown_at)
             repeated = [
                 (name, [i for i, n in enumerate(header) if n == name])
                 for name in sorted(mapping.repeated_columns)
@@ -130,6 +138,21 @@ def read_file(
                     )
                     continue
                 if any(fields[i].strip() != want for i, want in filters):
+                    if not by_breakdown or any(
+                        fields[i].strip() != want for i, want in other_filters
+                    ):
+                        continue
+                    assert topic_at is not None and breakdown_at is not None
+                    report.breakdown_rows += 1
+                    row = dict(zip(header, fields, strict=True))
+                    yield from _values(
+                        reader.line_num,
+                        row,
+                        reading,
+                        lookup,
+                        former,
+                        breakdown=(fields[topic_at].strip(), fields[breakdown_at].strip()),
+                    )
                     continue
                 report.rows_matched += 1
                 if not _repeats_agree(reader.line_num, fields, repeated, reading):
@@ -241,7 +264,11 @@ def _values(
     reading: _Reading,
     lookup: AuthorityLookup,
     former: dict[str, str],
+    breakdown: tuple[str, str] | None = None,
 ) -> Iterator[ParsedValue]:
+    """A row's values; for a breakdown row, only those of the mapping's breakdown metrics, and
+    a row of an authority that is not imported is dropped without a report (its total row is
+    reported)."""
     mapping = reading.mapping
     try:
         if mapping.format == "ees":
@@ -263,6 +290,8 @@ def _values(
     else:
         code = row[mapping.la_column or "la_code"].strip()
         area = _la_area(code, "", row.get("la_name", ""), lookup, former)
+    if breakdown is not None and (isinstance(area, str) or area[0] == FORMER):
+        return
     if isinstance(area, str):
         skip(reading.report.skips, ROW, area, line)
         return
@@ -272,6 +301,8 @@ def _values(
         skip(reading.report.skips, ROW, f"{why} (its figures: formerAuthorities)", line)
     cells: dict[str, tuple[float | None, str | None]] = {}
     for column, metric in mapping.columns.items():
+        if breakdown is not None and metric not in mapping.breakdown_metrics:
+            continue
         try:
             value, symbol = parse_cell(row[column])
         except DomainError as exc:
@@ -284,7 +315,11 @@ def _values(
                 reading.problem(line, column, why)
                 continue
         cells[metric] = (value, symbol)
-        yield ParsedValue(line, metric, period, level, area_code, authority_id, value, symbol)
+        yield ParsedValue(
+            line, metric, period, level, area_code, authority_id, value, symbol, breakdown
+        )
+    if breakdown is not None:
+        return
     for d in mapping.derived:
         if any(code not in cells for code in d.inputs):
             continue  # an input cell is a problem already: the run is refused

@@ -39,6 +39,7 @@ from exchange.importer.readers import (
     skip,
 )
 from exchange.metrics import repository as metrics
+from exchange.observations import breakdowns
 from exchange.observations import repository as observations
 from exchange.periods import repository as periods
 
@@ -52,6 +53,8 @@ class ImportSummary:
     revised: int = 0
     unchanged: int = 0
     former_figures: int = 0  # figures of former authorities, stored apart from the 153's
+    breakdown_figures: int = 0  # figures of breakdown rows, stored apart from the totals
+    breakdown_rows: int = 0
     # "file: reason" -> what it skipped and where
     skips: dict[str, Skipped] = field(default_factory=dict)
 
@@ -86,6 +89,7 @@ async def import_files(
     this_year = datetime.now(UTC).year
     parsed: list[tuple[ParsedValue, str, str]] = []  # (value, source, file name)
     imported_metrics: set[str] = set()
+    breakdown_metrics: set[str] = set()
     problems: list[Problem] = []
     for path in paths:
         fm = mapping.for_file(path)
@@ -98,6 +102,7 @@ async def import_files(
             )
         _check_derived(path.name, fm.derived, catalogue)
         imported_metrics |= {*fm.columns.values(), *(d.metric for d in fm.derived)}
+        breakdown_metrics |= fm.breakdown_metrics
         report = ReadReport()
         kind_problems: dict[str, Problem] = {}  # metric -> its first period of the wrong kind
         values = read_file(
@@ -131,6 +136,7 @@ async def import_files(
         summary.files.append(path.name)
         summary.rows_read += report.rows_read
         summary.rows_matched += report.rows_matched
+        summary.breakdown_rows += report.breakdown_rows
         for reason, skipped in report.skips.items():
             for line in skipped.lines:
                 skip(summary.skips, skipped.unit, f"{path.name}: {reason}", line)
@@ -151,6 +157,15 @@ async def import_files(
         if pv.area_level == FORMER
     ]
     parsed = [item for item in parsed if item[0].area_level != FORMER]
+    summary.breakdown_figures = await _store_breakdowns(
+        session,
+        [item for item in parsed if item[0].breakdown is not None],
+        sorted({catalogue[code].id for code in breakdown_metrics}),
+        {code: m.id for code, m in catalogue.items()},
+        {k: p.id for k, p in period_rows.items()},
+        summary,
+    )
+    parsed = [item for item in parsed if item[0].breakdown is None]
     summary.former_figures = await former.replace(
         session,
         mapping.former_authorities,
@@ -205,6 +220,45 @@ async def import_files(
     summary.created = len(new_rows)
     summary.revised = len(changes)
     return summary
+
+
+async def _store_breakdowns(
+    session: AsyncSession,
+    parsed: list[tuple[ParsedValue, str, str]],
+    metric_ids: list[int],
+    metric_id_of: dict[str, int],
+    period_id_of: dict[Any, int],
+    summary: ImportSummary,
+) -> int:
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for pv, source, file_name in parsed:
+        assert pv.breakdown is not None
+        topic, breakdown = pv.breakdown
+        row = {
+            "metric_id": metric_id_of[pv.metric_code],
+            "period_id": period_id_of[pv.period],
+            "area_level": pv.area_level,
+            "area_code": pv.area_code,
+            "authority_id": pv.authority_id,
+            "breakdown_topic": topic,
+            "breakdown": breakdown,
+            "value": pv.value,
+            "symbol": pv.symbol,
+            "source": source,
+        }
+        key = tuple(row[k] for k in ("metric_id", "period_id", "area_level", "area_code"))
+        key += (topic, breakdown)
+        if key in seen:
+            reason = (
+                f"duplicate value for {pv.metric_code} {pv.period.label} {pv.area_code} "
+                f"({topic}: {breakdown})"
+            )
+            skip(summary.skips, CELL, f"{file_name}: {reason}", pv.line)
+            continue
+        seen.add(key)
+        rows.append(row)
+    return await breakdowns.replace(session, metric_ids, rows)
 
 
 def _check_derived(file_name: str, derived: tuple[Derived, ...], catalogue: dict[str, Any]) -> None:

@@ -131,3 +131,31 @@ class DataVersion(Base):
     # Random per raise: a database restored from a backup and written again reaches the same
     # counter with other data; the stamp tells the two apart.
     stamp: Mapped[str] = mapped_column(String(32))
+
+
+class BreakdownFigure(Base):
+    """A DfE figure for one breakdown of an area's total (an age band, a sex, an ethnic group,
+    years in place, a placement type), exactly as the EES file writes its ``breakdown_topic`` and
+    ``breakdown``. Kept apart from ``observations`` (the totals) so that no comparison, trend,
+    dashboard or publication check can mistake a breakdown for a total; DfE's own public figures,
+    replaced whole by each import of their file."""
+
+    __tablename__ = "breakdown_figures"
+    __table_args__ = (
+        UniqueConstraint(
+            "metric_id", "period_id", "area_level", "area_code", "breakdown_topic", "breakdown"
+        ),
+        Index("ix_breakdown_figures_lookup", "metric_id", "breakdown_topic", "breakdown"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    area_level: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(String(12))
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"), nullable=True)
+    breakdown_topic: Mapped[str] = mapped_column(String(120))
+    breakdown: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    symbol: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    source: Mapped[str] = mapped_column(Text)

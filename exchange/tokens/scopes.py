@@ -183,5 +183,6 @@ API_RULES: Mapping[str, Rule] = {
     "Query.metrics": _PUBLIC,
     "Query.metric": _PUBLIC,
     "Query.formerAuthorities": _PUBLIC,  # DfE's own figures, public in its files
+    "Query.breakdownFigures": _PUBLIC,  # likewise
     "Query.caseStudyVocabulary": _PUBLIC,
 }

@@ -29,7 +29,7 @@ LICENCE = (
     "Contains public sector information licensed under the Open Government Licence v3.0; "
     "figures published by authorities are theirs"
 )
-# The breakdown every figure here is: the EES files' total rows (breakdowns are not imported yet).
+# The breakdown every figure here is: the EES files' total rows (breakdowns: breakdownFigures).
 TOTAL_BREAKDOWN = "Total"
 COMPARISON_COLUMNS = (
     "DfE code",

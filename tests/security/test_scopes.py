@@ -182,6 +182,7 @@ async def make_targets(db: Database, owner: Viewer) -> Targets:
         created = await ok(db, CREATE_CASE, {"i": case_input(title, **extra)}, owner)
         await ok(db, PUBLISH_CASE, {"i": {"id": created["caseStudy"]["id"]}}, owner)
         cases.append(created["caseStudy"]["id"])
+    await _one_breakdown_figure(db)
     return Targets(
         figure=ids[1],
         other_figure=ids[2],
@@ -190,6 +191,33 @@ async def make_targets(db: Database, owner: Viewer) -> Targets:
         published=cases[0],
         other_published=cases[1],
     )
+
+
+async def _one_breakdown_figure(db: Database) -> None:
+    """A DfE breakdown figure for the public breakdownFigures probe (the importer writes them)."""
+    from exchange.metrics import repository as metrics
+    from exchange.observations import breakdowns
+    from exchange.periods import repository as periods
+    from exchange.periods.labels import PeriodKey
+
+    async with transaction(db.sessions) as session:
+        metric = await metrics.get_by_code(session, "ehc_plans")
+        assert metric is not None
+        key = PeriodKey("academic", 2024)
+        period = (await periods.ensure(session, [key]))[key]
+        row = {
+            "metric_id": metric.id,
+            "period_id": period.id,
+            "area_level": "national",
+            "area_code": "E92000001",
+            "authority_id": None,
+            "breakdown_topic": "Sex",
+            "breakdown": "Female",
+            "value": 190_000.0,
+            "symbol": None,
+            "source": "test",
+        }
+        await breakdowns.replace(session, [metric.id], [row])
 
 
 # Every rule that refuses without a scope: (targets, role) -> the request that role would send.
@@ -314,6 +342,11 @@ PROBES: dict[str, Probe] = {
         '{ metric(code: "ep_fte") { code } }',
         lambda t: {},
         lambda r: bool(_data(r, "metric")),
+    ),
+    "Query.breakdownFigures": (
+        '{ breakdownFigures(metric: "ehc_plans", breakdownTopic: "Sex", first: 1) { totalCount } }',
+        lambda t: {},
+        lambda r: (_data(r, "breakdownFigures") or {}).get("totalCount") == 1,
     ),
     "Query.formerAuthorities": (
         '{ formerAuthorities { laCode figures(metric: "ehc_plans") { value } } }',
