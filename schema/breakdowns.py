@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from exchange.observations import breakdown_reads
+from exchange.comparison import breakdowns as breakdown_reads
 from exchange.observations.models import BreakdownFigure as BreakdownFigureModel
 from schema import relay
 from schema.authorities import Authority

@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from exchange.authorities.models import Authority as AuthorityModel
-from exchange.comparison import service
+from exchange.comparison import breakdowns, service
 from exchange.errors import InvalidInput, NotFound
 from exchange.observations.disclosure import Disclosed
 from exchange.peergroups import service as peergroups
@@ -109,6 +109,14 @@ class Comparison:
     )
     def peer_group(self) -> str:
         return self.result.peer_group
+
+    @strawberry.field(description="The breakdown topic compared; null for the totals.")
+    def breakdown_topic(self) -> str | None:
+        return self.result.breakdown_topic
+
+    @strawberry.field(description="The breakdown compared (e.g. Female); null for the totals.")
+    def breakdown(self) -> str | None:
+        return self.result.breakdown
 
     @strawberry.field
     def subject(self) -> ComparisonEntry:
@@ -233,6 +241,14 @@ class TrendPoint:
 class Trend:
     result: strawberry.Private[service.Trend]
 
+    @strawberry.field(description="The breakdown topic of the series; null for the totals.")
+    def breakdown_topic(self) -> str | None:
+        return self.result.breakdown_topic
+
+    @strawberry.field(description="The breakdown of the series (e.g. Female); null for totals.")
+    def breakdown(self) -> str | None:
+        return self.result.breakdown
+
     @strawberry.field
     def metric(self) -> Metric:
         return Metric(model=self.result.metric)
@@ -285,6 +301,25 @@ PEER_GROUP_ARG = strawberry.argument(
 )
 
 
+BREAKDOWN_TOPIC_ARG = strawberry.argument(
+    description="Compare one breakdown instead of the totals: its topic, as Metric.breakdowns "
+    "lists it (with breakdown). Breakdowns are DfE's figures: never demo or pseudonymous."
+)
+BREAKDOWN_ARG = strawberry.argument(description="The breakdown of breakdownTopic, e.g. Female.")
+
+
+def _breakdown_asked(topic: str | None, breakdown: str | None) -> tuple[str, str] | None:
+    """The breakdown asked for; None for the totals. One of the two alone is INVALID."""
+    if topic is None and breakdown is None:
+        return None
+    if topic is None or breakdown is None:
+        raise InvalidInput(
+            "breakdown" if breakdown is None else "breakdownTopic",
+            "a breakdown is named by both breakdownTopic and breakdown",
+        )
+    return topic, breakdown
+
+
 async def _custom_members(
     info: Info, peer_group: strawberry.ID | None
 ) -> list[AuthorityModel] | None:
@@ -307,9 +342,28 @@ async def comparison(
     authority: str,
     peers: PeerGroup = PeerGroup.STATISTICAL_NEIGHBOURS,
     peer_group: Annotated[strawberry.ID | None, PEER_GROUP_ARG] = None,
+    breakdown_topic: Annotated[str | None, BREAKDOWN_TOPIC_ARG] = None,
+    breakdown: Annotated[str | None, BREAKDOWN_ARG] = None,
 ) -> Comparison:
     ctx = info.context
     members = await _custom_members(info, peer_group)
+    asked = _breakdown_asked(breakdown_topic, breakdown)
+    if asked is not None:
+        topic, value = asked
+        by_breakdown = await ctx.read(
+            lambda s: breakdowns.compare_breakdown(
+                s,
+                ctx.viewer,
+                metric_code=metric,
+                period_label=period,
+                authority_code=authority,
+                topic=topic,
+                breakdown=value,
+                peers=peers.value,
+                custom_members=members,
+            )
+        )
+        return Comparison(result=by_breakdown)
     result = await ctx.read(
         lambda s: service.compare(
             s,
@@ -333,9 +387,29 @@ async def trend(
     from_: Annotated[str | None, strawberry.argument(name="from")] = None,
     to: str | None = None,
     peer_group: Annotated[strawberry.ID | None, PEER_GROUP_ARG] = None,
+    breakdown_topic: Annotated[str | None, BREAKDOWN_TOPIC_ARG] = None,
+    breakdown: Annotated[str | None, BREAKDOWN_ARG] = None,
 ) -> Trend:
     ctx = info.context
     members = await _custom_members(info, peer_group)
+    asked = _breakdown_asked(breakdown_topic, breakdown)
+    if asked is not None:
+        topic, value = asked
+        series = await ctx.read(
+            lambda s: breakdowns.trend_breakdown(
+                s,
+                ctx.viewer,
+                metric_code=metric,
+                authority_code=authority,
+                topic=topic,
+                breakdown=value,
+                peers=peers.value,
+                start=from_,
+                end=to,
+                custom_members=members,
+            )
+        )
+        return Trend(result=series)
     result = await ctx.read(
         lambda s: service.trend(
             s,

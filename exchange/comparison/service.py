@@ -50,6 +50,8 @@ class Comparison:
     peer_group: str
     england: Disclosed
     region: Disclosed
+    breakdown_topic: str | None = None  # None: the totals (exchange/comparison/breakdowns.py)
+    breakdown: str | None = None
 
 
 # Named groups whose membership a pseudonymous entry's descriptors already tell: its figures may
@@ -198,7 +200,7 @@ async def compare(
                 is_demo=o.is_demo,
             )
         )
-    entries.sort(key=_entry_order)
+    entries.sort(key=entry_order)
     subject_entry = next(e for e in entries if e.is_subject)
     return Comparison(
         metric=metric,
@@ -281,7 +283,7 @@ async def _pseudonymous(
     return out
 
 
-def _entry_order(e: Entry) -> tuple[int, int, str]:
+def entry_order(e: Entry) -> tuple[int, int, str]:
     return (0, e.standing.rank, e.name) if e.standing else (1, 0, e.name)
 
 
@@ -323,6 +325,8 @@ class Trend:
     peer_group: str
     points: list[TrendPoint]
     direction: str  # latest point against the period just before it
+    breakdown_topic: str | None = None  # None: the totals (exchange/comparison/breakdowns.py)
+    breakdown: str | None = None
 
     @property
     def latest(self) -> TrendPoint | None:
@@ -331,6 +335,19 @@ class Trend:
     @property
     def reason(self) -> str | None:
         return self.latest.reason if self.latest else "no figures for this authority"
+
+
+async def trend_window(
+    session: AsyncSession, metric: MetricRef, start: str | None, end: str | None
+) -> tuple[int, list[PeriodRef]]:
+    """The first year asked for, and the metric's periods from the year before it to the last
+    asked for: the first point's direction of travel compares it with the period before it, like
+    every other point (that period is not itself returned)."""
+    first = parse_label(start, metric.period_kind, field="from").start_year if start else 1900
+    last = parse_label(end, metric.period_kind, field="to").start_year if end else 2100
+    if first > last:
+        raise InvalidInput("from", f"'from' ({start}) is after 'to' ({end})")
+    return first, (await reference.load(session)).between(metric.period_kind, first - 1, last)
 
 
 async def trend(
@@ -347,13 +364,7 @@ async def trend(
 ) -> Trend:
     metric = await resolve_metric(session, metric_code)
     subject = await resolve_authority(session, authority_code)
-    first = parse_label(start, metric.period_kind, field="from").start_year if start else 1900
-    last = parse_label(end, metric.period_kind, field="to").start_year if end else 2100
-    if first > last:
-        raise InvalidInput("from", f"'from' ({start}) is after 'to' ({end})")
-    # One period before the window too: the first point's direction of travel compares it with
-    # the period before it, like every other point (it is not itself returned).
-    period_rows = (await reference.load(session)).between(metric.period_kind, first - 1, last)
+    first, period_rows = await trend_window(session, metric, start, end)
     period_ids = [p.id for p in period_rows]
     peer_ids = await peer_members(session, subject, peers, custom_members)
     ids = [subject.id, *peer_ids]

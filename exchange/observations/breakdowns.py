@@ -89,3 +89,18 @@ async def page(
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars()), int(total)
+
+
+async def series(
+    session: AsyncSession, metric_id: int, period_ids: Sequence[int], topic: str, breakdown: str
+) -> list[BreakdownFigure]:
+    """Every area's figures of one breakdown of one metric, over ``period_ids``."""
+    if not period_ids:
+        return []
+    stmt = select(BreakdownFigure).where(
+        BreakdownFigure.metric_id == metric_id,
+        BreakdownFigure.period_id.in_(period_ids),
+        BreakdownFigure.breakdown_topic == topic,
+        BreakdownFigure.breakdown == breakdown,
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -142,3 +142,102 @@ async def test_an_unknown_topic_or_breakdown_lists_what_there_is(loaded_db: Data
     (error,) = period["errors"]
     assert error["extensions"] == {"code": "WRONG_PERIOD_KIND", "field": "periods"}
     assert fine["data"]["breakdownFigures"]["totalCount"] == 163  # England, 9 regions, 153
+
+
+COMPARE = """query($t: String, $b: String, $g: PeerGroup!) { comparison(metric: "ehc_plans",
+  period: "2024/25", authority: "869", peers: $g, breakdownTopic: $t, breakdown: $b) {
+  breakdownTopic breakdown peerCount peerMedian england { value } region { value }
+  subject { value rank } entries { authority { laCode } value rank isDemo isPseudonymous } } }"""
+
+
+def _file_cells(topic: str, breakdown: str) -> dict[str, float]:
+    """Area code (DfE code, or GSS code for England and regions) -> ehc_plans in January 2025."""
+    out: dict[str, float] = {}
+    with (paths.DATA_DIR / "ees" / "caseload.csv").open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["time_period"] != "202425" or (row["breakdown_topic"], row["breakdown"]) != (
+                topic,
+                breakdown,
+            ):
+                continue
+            code = {
+                "National": row["country_code"],
+                "Regional": row["region_code"],
+                "Local authority": row["old_la_code"],
+            }[row["geographic_level"]]
+            try:
+                out[code] = float(row["ehcplans"])
+            except ValueError:
+                continue
+    return out
+
+
+async def test_a_breakdown_is_compared_like_a_total(loaded_db: Database) -> None:
+    expected = _file_cells("Sex", "Female")
+    async with http_client(loaded_db) as client:
+        body = await ask(client, COMPARE, t="Sex", b="Female", g="REGION")
+        totals = await ask(client, COMPARE, t=None, b=None, g="REGION")
+    assert "errors" not in body, body
+    c = body["data"]["comparison"]
+    assert (c["breakdownTopic"], c["breakdown"]) == ("Sex", "Female")
+    assert c["subject"]["value"] == expected["869"]
+    assert c["england"]["value"] == expected["E92000001"]
+    assert c["region"]["value"] == expected["E12000008"]
+    assert len(c["entries"]) == 19 and c["peerCount"] == 18  # the South East
+    for entry in c["entries"]:
+        assert entry["value"] == expected.get(entry["authority"]["laCode"])
+        assert not entry["isDemo"] and not entry["isPseudonymous"]
+    ranked = [e["value"] for e in c["entries"] if e["rank"] is not None]
+    assert ranked == sorted(ranked, reverse=True)  # a count: neutral, largest first
+    total = totals["data"]["comparison"]
+    assert (total["breakdownTopic"], total["breakdown"]) == (None, None)
+    assert total["subject"]["value"] > c["subject"]["value"]
+
+
+async def test_a_breakdown_comparison_needs_both_arguments_and_real_ones(
+    loaded_db: Database,
+) -> None:
+    async with http_client(loaded_db) as client:
+        half = await ask(client, COMPARE, t="Sex", b=None, g="ENGLAND")
+        other_half = await ask(client, COMPARE, t=None, b="Female", g="ENGLAND")
+        unknown = await ask(client, COMPARE, t="Sex", b="Not stated", g="ENGLAND")
+    assert half["errors"][0]["extensions"] == {"code": "INVALID", "field": "breakdown"}
+    assert other_half["errors"][0]["extensions"] == {"code": "INVALID", "field": "breakdownTopic"}
+    (error,) = unknown["errors"]
+    assert error["extensions"]["field"] == "breakdown" and "Female" in error["message"]
+
+
+TREND = """query($t: String, $b: String) { trend(metric: "ehc_issued_20wk_pct", authority: "869",
+  breakdownTopic: $t, breakdown: $b) { breakdownTopic breakdown direction
+  points { period { label } value symbol peerCount peerMedian direction change isDemo
+  england { value } } } }"""
+
+
+async def test_a_breakdown_has_a_trend_with_directions(loaded_db: Database) -> None:
+    file = next(f for f in FILES if f["name"] == "timeliness_20_week.csv")
+    cells = raw(file)["ehc_issued_20wk_pct"]
+    async with http_client(loaded_db) as client:
+        body = await ask(client, TREND, t="Sex", b="Female")
+        half = await ask(client, TREND, t="Sex", b=None)
+    assert "errors" not in body, body
+    t = body["data"]["trend"]
+    assert (t["breakdownTopic"], t["breakdown"]) == ("Sex", "Female")
+    own = {
+        p: c
+        for (topic, b, code, p), c in cells.items()
+        if (topic, b, code) == ("Sex", "Female", "869")
+    }
+    points = t["points"]
+    assert [p["period"]["label"] for p in points] == sorted(own)
+    previous = None
+    for point in points:
+        cell = own[point["period"]["label"]]
+        value = None if not cell.replace(".", "").isdigit() else float(cell)
+        assert point["value"] == value and not point["isDemo"]
+        assert point["peerCount"] <= 10
+        if previous is not None and value is not None and previous["value"] is not None:
+            assert point["change"] == pytest.approx(value - previous["value"])
+            assert point["direction"] in ("IMPROVING", "WORSENING", "NO_CHANGE")
+        previous = point
+    assert t["direction"] == points[-1]["direction"]
+    assert half["errors"][0]["extensions"] == {"code": "INVALID", "field": "breakdown"}
