@@ -6,7 +6,9 @@ which licence), then a blank line, then one table. Values are at full precision 
 them); a missing figure has an empty value and its GSS symbol. UTF-8 with a byte-order mark and
 CRLF line ends, so Excel opens it as it is. An address naming something that does not exist or
 is written wrongly gets a plain-text 400 saying which argument and why; a real metric and
-authority with no figures the viewer may see for that period, a plain-text 404.
+authority with no figures the viewer may see for that period, a plain-text 404. The comparison and
+the trend are of the totals unless the address asks for a breakdown
+(``?breakdown_topic=Sex&breakdown=Female``; Metric.breakdowns lists them).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ LICENCE = (
     "Contains public sector information licensed under the Open Government Licence v3.0; "
     "figures published by authorities are theirs"
 )
-# The breakdown every figure here is: the EES files' total rows (breakdowns: breakdownFigures).
+# What a file of totals says its breakdown is (``?breakdown_topic=&breakdown=`` ask for one).
 TOTAL_BREAKDOWN = "Total"
 COMPARISON_COLUMNS = (
     "DfE code",
@@ -159,6 +161,32 @@ def _period_name(label: str) -> str:
     return label.replace("/", "-")
 
 
+# The address's names of the operations' arguments, where they differ.
+ARGUMENTS = {"breakdownTopic": "breakdown_topic", "metrics": "metric"}
+
+
+def _breakdown(request: Request) -> dict[str, str | None]:
+    """The breakdown asked for (``?breakdown_topic=Sex&breakdown=Female``); none: the totals."""
+    return {
+        "breakdownTopic": request.query_params.get("breakdown_topic") or None,
+        "breakdown": request.query_params.get("breakdown") or None,
+    }
+
+
+def _breakdown_words(answer: dict[str, Any]) -> str:
+    if answer.get("breakdownTopic") is None:
+        return TOTAL_BREAKDOWN
+    return f"{answer['breakdownTopic']}: {answer['breakdown']}"
+
+
+def _breakdown_name(answer: dict[str, Any]) -> str:
+    """The file name's part for a breakdown (``-sex-female``); empty for the totals."""
+    if answer.get("breakdownTopic") is None:
+        return ""
+    words = f"{answer['breakdownTopic']} {answer['breakdown']}".lower()
+    return "-" + "-".join("".join(c if c.isalnum() else " " for c in words).split())
+
+
 def _asked(request: Request, *, period: bool) -> tuple[str, str, str] | Response:
     """(authority code, metric code, peer group) the address asks for, or its 400."""
     why = _argument_errors(request, period=period, peers=True)
@@ -181,14 +209,15 @@ async def comparison_csv(request: Request) -> Response:
     compared = await run_operation(
         request,
         "MetricComparison",
-        {"metric": metric, "period": period, "authority": code, "peers": peers},
+        {"metric": metric, "period": period, "authority": code, "peers": peers}
+        | _breakdown(request),
     )
     if compared.errors and all(
         (e.get("extensions") or {}).get("field") == "period" and _no_figures(e)
         for e in compared.errors
     ):
         return not_found(f"No figures for {metric} in {period} that you can see.")
-    refused = _refusal(compared)
+    refused = _refusal(compared, ARGUMENTS)
     if refused is not None:
         return refused
     comp = compared.ok()["comparison"]
@@ -198,7 +227,7 @@ async def comparison_csv(request: Request) -> Response:
         ("Period", comp["period"]["label"]),
         ("Authority", _authority_words(subject)),
         ("Peer group", formatting.PEER_GROUPS[peers]),
-        ("Breakdown", TOTAL_BREAKDOWN),
+        ("Breakdown", _breakdown_words(comp)),
         ("Peers with a figure", str(comp["peerCount"])),
         ("Peer median", full(comp["peerMedian"])),
         ("England", _figure(comp["england"])),
@@ -223,7 +252,7 @@ async def comparison_csv(request: Request) -> Response:
         )
     filename = (
         f"{code}-{metric}-{_period_name(comp['period']['label'])}-"
-        f"{peers.lower().replace('_', '-')}.csv"
+        f"{peers.lower().replace('_', '-')}{_breakdown_name(comp)}.csv"
     )
     return csv_file(filename, heading, COMPARISON_COLUMNS, rows)
 
@@ -236,9 +265,9 @@ async def _latest_period(request: Request, metric: str, code: str) -> str | Resp
     trend = await run_operation(
         request,
         "MetricTrendExport",
-        {"metric": metric, "authority": code, "peers": PEER_GROUPS[0]},
+        {"metric": metric, "authority": code, "peers": PEER_GROUPS[0]} | _breakdown(request),
     )
-    refused = _refusal(trend)
+    refused = _refusal(trend, ARGUMENTS)
     if refused is not None:
         return refused
     points = trend.ok()["trend"]["points"]
@@ -252,9 +281,11 @@ async def trend_csv(request: Request) -> Response:
         return asked
     code, metric, peers = asked
     result = await run_operation(
-        request, "MetricTrendExport", {"metric": metric, "authority": code, "peers": peers}
+        request,
+        "MetricTrendExport",
+        {"metric": metric, "authority": code, "peers": peers} | _breakdown(request),
     )
-    refused = _refusal(result)
+    refused = _refusal(result, ARGUMENTS)
     if refused is not None:
         return refused
     trend = result.ok()["trend"]
@@ -264,7 +295,7 @@ async def trend_csv(request: Request) -> Response:
         *_metric_heading(trend["metric"]),
         ("Authority", _authority_words({"authority": trend["authority"], "label": ""})),
         ("Peer group", formatting.PEER_GROUPS[peers]),
-        ("Breakdown", TOTAL_BREAKDOWN),
+        ("Breakdown", _breakdown_words(trend)),
         ("Licence", LICENCE),
     ]
     rows = []
@@ -290,7 +321,9 @@ async def trend_csv(request: Request) -> Response:
                 "; ".join(notes),
             ]
         )
-    filename = f"{code}-{metric}-trend-{peers.lower().replace('_', '-')}.csv"
+    filename = (
+        f"{code}-{metric}-trend-{peers.lower().replace('_', '-')}{_breakdown_name(trend)}.csv"
+    )
     return csv_file(filename, heading, TREND_COLUMNS, rows)
 
 
@@ -304,7 +337,7 @@ async def metric_series_csv(request: Request) -> Response:
     after: str | None = None
     for _ in range(_SERIES_PAGES):
         page = await run_operation(request, "MetricSeries", {"metric": metric, "after": after})
-        refused = _refusal(page, {"metrics": "metric"})
+        refused = _refusal(page, ARGUMENTS)
         if refused is not None:
             return refused
         data = page.ok()

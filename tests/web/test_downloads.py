@@ -208,3 +208,38 @@ async def test_a_period_without_figures_is_a_plain_text_404(loaded_db: Database)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/plain")
     assert "No figures for ehc_plans in 2010/11" in response.text
+
+
+async def test_a_breakdown_downloads_like_a_total(loaded_db: Database) -> None:
+    query = "period=2024/25&peers=REGION&breakdown_topic=Sex&breakdown=Female"
+    async with http_client(loaded_db) as client:
+        compared = await client.get(f"/authorities/869/metrics/ehc_plans.csv?{query}")
+        trend = await client.get(
+            "/authorities/869/metrics/ehc_plans/trend.csv?breakdown_topic=Sex&breakdown=Female"
+        )
+        data = await api(
+            client,
+            """{ comparison(metric: "ehc_plans", period: "2024/25", authority: "869",
+              peers: REGION, breakdownTopic: "Sex", breakdown: "Female") {
+              entries { label value } } }""",
+        )
+        bad = await client.get(
+            "/authorities/869/metrics/ehc_plans.csv?breakdown_topic=Gender&breakdown=F"
+        )
+        half = await client.get("/authorities/869/metrics/ehc_plans.csv?breakdown_topic=Sex")
+    assert (
+        'filename="869-ehc_plans-2024-25-region-sex-female.csv"'
+        in (compared.headers["content-disposition"])
+    )
+    heading, columns, rows = parse(compared)
+    assert heading["Breakdown"] == "Sex: Female"
+    values = {e["label"]: e["value"] for e in data["comparison"]["entries"]}
+    for row in rows:
+        record = dict(zip(columns, row, strict=True))
+        assert same_number(record["Value"], values[record["Authority"]])
+    heading, _, points = parse(trend)
+    assert heading["Breakdown"] == "Sex: Female"
+    assert points and points[-1][0] == "2024/25"
+    assert same_number(points[-1][1], values["West Berkshire"])  # the trend meets the comparison
+    assert bad.status_code == 400 and bad.text.startswith("breakdown_topic: ")
+    assert half.status_code == 400 and half.text.startswith("breakdown: ")
