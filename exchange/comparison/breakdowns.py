@@ -19,7 +19,7 @@ from exchange.metrics import suggestions
 from exchange.observations import breakdowns
 from exchange.observations.disclosure import MISSING, NOT_AVAILABLE, Disclosed
 from exchange.observations.models import BreakdownFigure
-from exchange.periods.labels import PeriodKey, parse_label
+from exchange.periods.labels import parse_label
 from exchange.viewer import Viewer
 
 
@@ -183,37 +183,23 @@ async def trend_breakdown(
         earlier[p.start_year] = (p, own.value)
         if p.start_year < first or not first_seen <= p.start_year <= last_seen:
             continue
-        stats = semantics.peer_stats(
-            [
-                _as_published(by_key.get((p.id, "local_authority", code_of.get(i, "")))).value
-                for i in peer_ids
-            ]
-        )
+        peers_then = [
+            _as_published(by_key.get((p.id, "local_authority", code_of.get(i, "")))).value
+            for i in peer_ids
+        ]
         before = earlier.get(p.start_year - 1)
-        travel = semantics.travel(
-            before[1] if before else None,
-            own.value,
-            metric.polarity,
-            previous_label=(
-                before[0].label if before else PeriodKey(p.kind, p.start_year - 1).label
-            ),
-            latest_label=p.label,
-            previous_period_empty=p.start_year > first_seen
-            and (before is None or before[0].id not in with_figures),
-        )
         points.append(
-            service.TrendPoint(
-                period=p,
-                value=own,
-                peer_median=stats.median,
-                peer_count=stats.count,
+            service.trend_point(
+                p,
+                own,
+                peers_then,
+                metric.polarity,
+                before,
+                previous_period_empty=p.start_year > first_seen
+                and (before is None or before[0].id not in with_figures),
                 england=_as_published(by_key.get((p.id, "national", "E92000001"))),
                 region=_as_published(by_key.get((p.id, "regional", subject.region_code))),
-                direction=travel.direction,
                 source=own_row.source if own_row is not None else None,
-                change=travel.change,
-                reason=travel.reason,
-                previous=before[0] if before else None,
             )
         )
     return service.Trend(

@@ -337,6 +337,51 @@ class Trend:
         return self.latest.reason if self.latest else "no figures for this authority"
 
 
+def trend_point(
+    period: PeriodRef,
+    own: Disclosed,
+    peer_values: Sequence[float | None],
+    polarity: str,
+    before: tuple[PeriodRef, float | None] | None,
+    *,
+    previous_period_empty: bool,
+    england: Disclosed,
+    region: Disclosed,
+    is_demo: bool = False,
+    previous_demo: bool = False,
+    source: str | None = None,
+) -> TrendPoint:
+    """One point of a series: its peers' statistics and its direction of travel from ``before``
+    (the period just before it and the authority's value then), by semantics.travel's rules."""
+    stats = semantics.peer_stats(list(peer_values))
+    travel = semantics.travel(
+        before[1] if before else None,
+        own.value,
+        polarity,
+        previous_label=(
+            before[0].label if before else PeriodKey(period.kind, period.start_year - 1).label
+        ),
+        latest_label=period.label,
+        previous_period_empty=previous_period_empty,
+        previous_demo=previous_demo,
+        latest_demo=is_demo,
+    )
+    return TrendPoint(
+        period=period,
+        value=own,
+        peer_median=stats.median,
+        peer_count=stats.count,
+        england=england,
+        region=region,
+        direction=travel.direction,
+        is_demo=is_demo,
+        source=source,
+        change=travel.change,
+        reason=travel.reason,
+        previous=before[0] if before else None,
+    )
+
+
 async def trend_window(
     session: AsyncSession, metric: MetricRef, start: str | None, end: str | None
 ) -> tuple[int, list[PeriodRef]]:
@@ -422,36 +467,22 @@ async def trend(
             for o in pseudo
             if o.period_id == p.id
         ]
-        stats = semantics.peer_stats(peer_vals)
         before = earlier.get(p.start_year - 1)
-        travel = semantics.travel(
-            before[1] if before else None,
-            own.value,
-            metric.polarity,
-            previous_label=(
-                before[0].label if before else PeriodKey(p.kind, p.start_year - 1).label
-            ),
-            latest_label=p.label,
-            # (the series' first period is not "after a missing one": nothing comes before it)
-            previous_period_empty=p.start_year > first_seen
-            and (before is None or not datasets.get(before[0].id)),
-            previous_demo=before[2] if before else demo_of[p.id],
-            latest_demo=demo_of[p.id],
-        )
         points.append(
-            TrendPoint(
-                period=p,
-                value=own,
-                peer_median=stats.median,
-                peer_count=stats.count,
+            trend_point(
+                p,
+                own,
+                peer_vals,
+                metric.polarity,
+                (before[0], before[1]) if before else None,
+                # (the series' first period is not "after a missing one": nothing before it)
+                previous_period_empty=p.start_year > first_seen
+                and (before is None or not datasets.get(before[0].id)),
                 england=disclose(areas.get((p.id, "national", "E92000001")), metric, viewer),
                 region=disclose(areas.get((p.id, "regional", subject.region_code)), metric, viewer),
-                direction=travel.direction,
                 is_demo=demo_of[p.id],
+                previous_demo=before[2] if before else demo_of[p.id],
                 source=own_obs.source if own_obs is not None and can_see(own_obs, viewer) else None,
-                change=travel.change,
-                reason=travel.reason,
-                previous=before[0] if before else None,
             )
         )
     overall = points[-1].direction if points else "NOT_COMPARABLE"
