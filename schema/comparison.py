@@ -353,7 +353,6 @@ async def comparison(
         by_breakdown = await ctx.read(
             lambda s: breakdowns.compare_breakdown(
                 s,
-                ctx.viewer,
                 metric_code=metric,
                 period_label=period,
                 authority_code=authority,
@@ -398,7 +397,6 @@ async def trend(
         series = await ctx.read(
             lambda s: breakdowns.trend_breakdown(
                 s,
-                ctx.viewer,
                 metric_code=metric,
                 authority_code=authority,
                 topic=topic,

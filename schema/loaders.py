@@ -99,7 +99,7 @@ class Loaders:
         # Reference data, read once per data version: a page of 50 authorities' neighbours would
         # otherwise build 1,000 ORM objects per request (the soak's busiest statement).
         found = await self._ctx.read(reference.load)
-        return [found.neighbour_rows.get(i, ()) for i in ids]
+        return [found.neighbours.get(i, ()) for i in ids]
 
     async def _metrics(self, ids: Sequence[int]) -> list[Metric | None]:
         found = await self._ctx.read(lambda s: metrics.get_many(s, ids))

@@ -77,13 +77,10 @@ async def figures(
     former_ids: Sequence[int],
     *,
     metric_id: int | None = None,
-    period_ids: Sequence[int] | None = None,
 ) -> list[FormerAuthorityFigure]:
     stmt = select(FormerAuthorityFigure).where(FormerAuthorityFigure.former_id.in_(former_ids))
     if metric_id is not None:
         stmt = stmt.where(FormerAuthorityFigure.metric_id == metric_id)
-    if period_ids is not None:
-        stmt = stmt.where(FormerAuthorityFigure.period_id.in_(period_ids))
     stmt = stmt.order_by(
         FormerAuthorityFigure.former_id,
         FormerAuthorityFigure.metric_id,

@@ -2,7 +2,7 @@
 arguments checked against what exists (errors name the metric's topics, the topic's breakdowns),
 and compared across a peer group by the same ranking and peer statistics as the totals
 (exchange/comparison/service.py). They are DfE's own public figures: no demo, no pseudonym, no
-numerator floor, so they are shown as DfE published them."""
+numerator floor, so they are shown as DfE published them, to every viewer alike."""
 
 from __future__ import annotations
 
@@ -15,12 +15,10 @@ from exchange.authorities.vocab import PeerGroup
 from exchange.comparison import reference, semantics, service
 from exchange.comparison.reference import MetricRef, PeriodRef
 from exchange.errors import NotFound
-from exchange.metrics import suggestions
 from exchange.observations import breakdowns
 from exchange.observations.disclosure import MISSING, NOT_AVAILABLE, Disclosed
 from exchange.observations.models import BreakdownFigure
 from exchange.periods.labels import parse_label
-from exchange.viewer import Viewer
 
 
 async def check(
@@ -57,11 +55,9 @@ async def list_breakdown_figures(
     offset: int,
     limit: int,
 ) -> tuple[list[BreakdownFigure], int]:
-    ref = await reference.load(session)
-    metric = ref.metrics.get(metric_code)
-    if metric is None:
-        raise suggestions.unknown_metric([metric_code], ref.metrics, field="metric")
+    metric = await service.resolve_metric(session, metric_code)
     await check(session, metric, topic, breakdown)
+    ref = await reference.load(session)
     period_ids: list[int] | None = None
     if period_labels is not None:
         period_ids = []
@@ -72,12 +68,10 @@ async def list_breakdown_figures(
                 period_ids.append(found.id)
     area_codes: list[str] | None = None
     if authority_codes is not None:
-        area_codes = []
-        for code in authority_codes:
-            authority = ref.authority(code)
-            if authority is None:
-                raise NotFound(f"no authority with code '{code}'", field="authorities")
-            area_codes.append(authority.la_code)
+        area_codes = [
+            (await service.resolve_authority(session, code, field="authorities")).la_code
+            for code in authority_codes
+        ]
     return await breakdowns.page(
         session,
         metric_id=metric.id,
@@ -92,7 +86,6 @@ async def list_breakdown_figures(
 
 async def compare_breakdown(
     session: AsyncSession,
-    viewer: Viewer,
     *,
     metric_code: str,
     period_label: str,
@@ -109,7 +102,7 @@ async def compare_breakdown(
     await check(session, metric, topic, breakdown)
     rows = await breakdowns.series(session, metric.id, [period.id], topic, breakdown)
     if not rows:
-        raise NotFound(f"no data for period {period.label}", field="period")
+        raise service.no_data(period.label)
     ids = [subject.id, *peer_ids]
     by_authority = {r.authority_id: r for r in rows if r.authority_id is not None}
     disclosed = {i: _as_published(by_authority.get(i)) for i in ids}
@@ -148,7 +141,6 @@ def _as_published(row: BreakdownFigure | None) -> Disclosed:
 
 async def trend_breakdown(
     session: AsyncSession,
-    viewer: Viewer,
     *,
     metric_code: str,
     authority_code: str,

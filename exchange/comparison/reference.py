@@ -85,8 +85,7 @@ class NeighbourRef:
 class Reference:
     by_id: Mapping[int, AuthorityRef]
     by_code: Mapping[str, AuthorityRef]  # DfE code, current GSS code and the code DfE files use
-    neighbours: Mapping[int, tuple[int, ...]]  # authority id -> neighbour ids in rank order
-    neighbour_rows: Mapping[int, tuple[NeighbourRef, ...]]  # the same, with rank and proximity
+    neighbours: Mapping[int, tuple[NeighbourRef, ...]]  # authority id -> neighbours, rank order
     metrics: Mapping[str, MetricRef]
     periods: Mapping[str, PeriodRef]  # by label
     periods_by_kind: Mapping[str, tuple[PeriodRef, ...]]  # by start year
@@ -110,7 +109,7 @@ class Reference:
     def peer_ids(self, subject: AuthorityRef, group: str) -> list[int]:
         """Members of a named peer group, the subject excluded (as DfE's LAIT does)."""
         if group == PeerGroup.STATISTICAL_NEIGHBOURS:
-            ids: Sequence[int] = self.neighbours.get(subject.id, ())
+            ids: Sequence[int] = [n.authority.id for n in self.neighbours.get(subject.id, ())]
         elif group == PeerGroup.REGION:
             ids = [a.id for a in self.by_id.values() if a.region_code == subject.region_code]
         elif group == PeerGroup.AUTHORITY_TYPE:
@@ -157,9 +156,6 @@ async def _build(session: AsyncSession) -> Reference:
         by_id=by_id,
         by_code=by_code,
         neighbours={  # neighbours_of gives them in rank order
-            i: tuple(n.neighbour_id for n, _ in pairs) for i, pairs in neighbours.items()
-        },
-        neighbour_rows={
             i: tuple(NeighbourRef(n.rank, n.proximity, by_id[n.neighbour_id]) for n, _ in pairs)
             for i, pairs in neighbours.items()
         },

@@ -96,11 +96,11 @@ async def resolve_period(session: AsyncSession, label: str, metric: MetricRef) -
     key = parse_label(label, metric.period_kind)
     period = (await reference.load(session)).periods.get(key.label)
     if period is None:
-        raise _no_data(key.label)
+        raise no_data(key.label)
     return period
 
 
-def _no_data(label: str) -> NotFound:
+def no_data(label: str) -> NotFound:
     return NotFound(f"no data for period {label}", field="period")
 
 
@@ -139,7 +139,7 @@ async def compare(
     # "No data" must not depend on figures this viewer may not see (members-only, withheld).
     datasets = (await _datasets(session, metric, [period.id], viewer, policy)).get(period.id)
     if not datasets:
-        raise _no_data(period.label)
+        raise no_data(period.label)
     demo = _demo_dataset(datasets)
     obs = _named(
         await observations.for_authorities(session, metric.id, period.id, ids, demo=demo), viewer

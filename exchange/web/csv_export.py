@@ -179,6 +179,11 @@ def _breakdown_words(answer: dict[str, Any]) -> str:
     return f"{answer['breakdownTopic']}: {answer['breakdown']}"
 
 
+def _tail(peers: str, answer: dict[str, Any]) -> str:
+    """How a comparison's or trend's file name ends: its peer group, then its breakdown."""
+    return f"{peers.lower().replace('_', '-')}{_breakdown_name(answer)}.csv"
+
+
 def _breakdown_name(answer: dict[str, Any]) -> str:
     """The file name's part for a breakdown (``-sex-female``); empty for the totals."""
     if answer.get("breakdownTopic") is None:
@@ -250,10 +255,7 @@ async def comparison_csv(request: Request) -> Response:
                 shown.notes,
             ]
         )
-    filename = (
-        f"{code}-{metric}-{_period_name(comp['period']['label'])}-"
-        f"{peers.lower().replace('_', '-')}{_breakdown_name(comp)}.csv"
-    )
+    filename = f"{code}-{metric}-{_period_name(comp['period']['label'])}-{_tail(peers, comp)}"
     return csv_file(filename, heading, COMPARISON_COLUMNS, rows)
 
 
@@ -321,9 +323,7 @@ async def trend_csv(request: Request) -> Response:
                 "; ".join(notes),
             ]
         )
-    filename = (
-        f"{code}-{metric}-trend-{peers.lower().replace('_', '-')}{_breakdown_name(trend)}.csv"
-    )
+    filename = f"{code}-{metric}-trend-{_tail(peers, trend)}"
     return csv_file(filename, heading, TREND_COLUMNS, rows)
 
 
