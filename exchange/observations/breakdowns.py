@@ -14,18 +14,41 @@ from exchange.observations.models import BreakdownFigure
 CHUNK = 5_000
 
 
+KEY = ("metric_id", "period_id", "area_level", "area_code", "breakdown_topic", "breakdown")
+VALUES = ("authority_id", "value", "symbol", "source")
+
+
 async def replace(
     session: AsyncSession, metric_ids: Sequence[int], rows: Sequence[dict[str, Any]]
 ) -> int:
     """Make ``rows`` the breakdown figures of ``metric_ids`` (an import holds whole files: what
-    a file no longer has is gone). Flushes, never commits."""
+    a file no longer has is gone). Only what differs is written: re-importing an unchanged file
+    rewrote all 133,900 figures, 45 % of the run. Flushes, never commits."""
+    columns = [getattr(BreakdownFigure, c) for c in (*KEY, "id", *VALUES)]
+    stored: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     if metric_ids:
-        await session.execute(
-            delete(BreakdownFigure).where(BreakdownFigure.metric_id.in_(metric_ids))
+        found = await session.execute(
+            select(*columns).where(BreakdownFigure.metric_id.in_(metric_ids))
         )
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(insert(BreakdownFigure), list(rows[start : start + CHUNK]))
-    return len(rows)
+        for r in found.all():
+            stored[tuple(r[: len(KEY)])] = (r[len(KEY)], tuple(r[len(KEY) + 1 :]))
+    wanted = {tuple(row[k] for k in KEY): row for row in rows}
+    stale = [
+        figure_id
+        for key, (figure_id, values) in stored.items()
+        if key not in wanted or tuple(wanted[key][v] for v in VALUES) != values
+    ]
+    fresh = [
+        row
+        for key, row in wanted.items()
+        if key not in stored or tuple(row[v] for v in VALUES) != stored[key][1]
+    ]
+    for start in range(0, len(stale), CHUNK):
+        chunk = stale[start : start + CHUNK]
+        await session.execute(delete(BreakdownFigure).where(BreakdownFigure.id.in_(chunk)))
+    for start in range(0, len(fresh), CHUNK):
+        await session.execute(insert(BreakdownFigure), fresh[start : start + CHUNK])
+    return len(wanted)
 
 
 async def topics(

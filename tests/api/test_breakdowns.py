@@ -241,3 +241,50 @@ async def test_a_breakdown_has_a_trend_with_directions(loaded_db: Database) -> N
         previous = point
     assert t["direction"] == points[-1]["direction"]
     assert half["errors"][0]["extensions"] == {"code": "INVALID", "field": "breakdown"}
+
+
+async def test_a_reimport_rewrites_only_the_breakdown_figures_that_changed(
+    fresh_db: Database, tmp_path: Any
+) -> None:
+    from sqlalchemy import select
+
+    from exchange.db import transaction
+    from exchange.importer.mapping import load_mapping
+    from exchange.importer.service import import_files
+    from exchange.observations.models import BreakdownFigure
+
+    src = paths.DATA_DIR / "ees" / "requests.csv"
+    lines = src.read_text(encoding="utf-8-sig").splitlines()
+    header = next(csv.reader([lines[0]]))
+    at = {name: i for i, name in enumerate(header)}
+    target = next(
+        i
+        for i, line in enumerate(lines)
+        if ",869,West Berkshire,Sex,Female," in line
+        and next(csv.reader([line]))[at["requests_received_in_year"]].isdigit()
+    )
+    cells = next(csv.reader([lines[target]]))
+    cells[at["requests_received_in_year"]] = str(int(cells[at["requests_received_in_year"]]) + 7)
+    edited = tmp_path / "requests.csv"
+    out = [*lines]
+    out[target] = ",".join(cells)
+    edited.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+    async def run(path: Any) -> dict[tuple[Any, ...], tuple[int, Any]]:
+        async with transaction(fresh_db.sessions) as session:
+            await import_files(session, [path], load_mapping(paths.MAPPING))
+        async with fresh_db.sessions() as session:
+            rows = (await session.execute(select(BreakdownFigure))).scalars().all()
+        return {
+            (r.metric_id, r.period_id, r.area_code, r.breakdown_topic, r.breakdown): (r.id, r.value)
+            for r in rows
+        }
+
+    first = await run(src)
+    again = await run(src)
+    assert again == first  # same figures, same rows: nothing rewritten
+    changed = await run(edited)
+    assert changed.keys() == first.keys()
+    moved = [k for k in first if changed[k] != first[k]]
+    assert len(moved) == 1 and moved[0][2:] == ("869", "Sex", "Female")
+    assert changed[moved[0]][1] == first[moved[0]][1] + 7
